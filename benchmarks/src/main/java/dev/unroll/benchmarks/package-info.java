@@ -1,0 +1,2 @@
+/** Unroll module `benchmarks`. */
+package dev.unroll.benchmarks;

@@ -1,0 +1,2 @@
+/** Unroll module `experiments`. */
+package dev.unroll.experiments;

@@ -1,0 +1,2 @@
+/** Unroll module `nn`. */
+package dev.unroll.nn;

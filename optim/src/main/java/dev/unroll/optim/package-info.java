@@ -1,0 +1,2 @@
+/** Unroll module `optim`. */
+package dev.unroll.optim;

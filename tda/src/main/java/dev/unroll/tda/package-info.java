@@ -1,0 +1,2 @@
+/** Unroll module `tda`. */
+package dev.unroll.tda;
