@@ -4,8 +4,8 @@ import java.util.SplittableRandom;
 
 /**
  * Seeded random numbers (SplittableRandom: the same seed gives the same stream on every JVM).
- * Normals by the Marsaglia polar method transform, so no state beyond the generator is kept across calls
- * except the cached second variate.
+ * Normals by the Marsaglia polar method; the second variate of each pair is cached, so the
+ * stream is a pure function of the seed and the sequence of calls.
  */
 public final class Rng {
   private final SplittableRandom r;
