@@ -1,0 +1,52 @@
+package dev.unroll.experiments;
+
+import dev.unroll.experiments.cli.SelfCheck;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The command-line tool behind {@code ./unroll}: one subcommand per job. */
+public final class Main {
+  private Main() {}
+
+  /** A subcommand: runs with the remaining arguments and returns the process exit status. */
+  @FunctionalInterface
+  public interface Command {
+    int run(String[] args) throws Exception;
+  }
+
+  record Entry(String summary, Command command) {}
+
+  static Map<String, Entry> commands() {
+    Map<String, Entry> m = new LinkedHashMap<>();
+    m.put("selfcheck", new Entry("gradient checks of every op on every backend, kernel speed, devices [--json FILE]", SelfCheck::run));
+    return m;
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, Entry> cmds = commands();
+    if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
+      usage(cmds);
+      System.exit(args.length == 0 ? 2 : 0);
+    }
+    Entry e = cmds.get(args[0]);
+    if (e == null) {
+      System.err.println("unroll: unknown command '" + args[0] + "'");
+      usage(cmds);
+      System.exit(2);
+    }
+    int status;
+    try {
+      status = e.command().run(Arrays.copyOfRange(args, 1, args.length));
+    } catch (IllegalArgumentException | Options.UsageException ex) {
+      System.err.println("unroll " + args[0] + ": " + ex.getMessage());
+      status = 2;
+    }
+    System.exit(status);
+  }
+
+  private static void usage(Map<String, Entry> cmds) {
+    System.err.println("usage: ./unroll COMMAND [options]\n\ncommands:");
+    cmds.forEach((k, v) -> System.err.printf("  %-12s %s%n", k, v.summary()));
+  }
+}
