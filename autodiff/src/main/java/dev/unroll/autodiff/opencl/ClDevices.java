@@ -66,8 +66,9 @@ public final class ClDevices {
         for (cl_device_id d : ids) out.add(describe(out.size(), platformName, p, d));
       }
     } catch (LinkageError e) {
+      // JOCL opens the loader as libOpenCL.so (unversioned): on Debian that name comes with ocl-icd-opencl-dev.
       return new Discovery(List.of(), "no OpenCL loader could be loaded (" + e.getMessage()
-          + "); install an ICD loader and a driver, e.g. apt-get install ocl-icd-libopencl1 pocl-opencl-icd");
+          + "); JOCL needs libOpenCL.so and a driver, e.g. apt-get install ocl-icd-opencl-dev pocl-opencl-icd");
     } catch (CLException e) {
       return new Discovery(List.of(), "OpenCL device discovery failed: " + e.getMessage());
     }
