@@ -46,7 +46,7 @@ public final class ClBackend implements Backend, AutoCloseable {
   static final int MAX_RANK = 8;
   /** Rows up to this length are reduced by one work-item each, in index order. */
   static final int SEQUENTIAL_REDUCTION = 64;
-  private static final int TS = 32, RTS = 8;
+  private static final int TS = 32, RTS = 8, ROWS_RB = 8, ROWS_GROUP = 64;
 
   private final ClDevice device;
   private final cl_context context;
@@ -55,7 +55,15 @@ public final class ClBackend implements Backend, AutoCloseable {
   private final ClProgram f64;
   private final ClMemory memory;
   private final int reduceGroup;
+  private GemmKernel gemmKernel;
   private boolean closed;
+
+  /**
+   * The two GEMM kernels of kernels.cl; they compute the same sums in the same order. TILED stages
+   * 32×32 tiles through local memory (GPUs); ROWS lets each work-item compute 8 rows of one column
+   * straight from global memory (CPU devices, where local memory and barriers are emulated).
+   */
+  enum GemmKernel { TILED, ROWS }
 
   private ClBackend(ClDevice device, cl_context context, cl_command_queue queue, ClProgram f32, ClProgram f64) {
     this.device = device;
@@ -67,6 +75,18 @@ public final class ClBackend implements Backend, AutoCloseable {
     long g = Math.min(256, f32.maxGroup("reduce_rows"));
     if (f64 != null) g = Math.min(g, f64.maxGroup("reduce_rows"));
     this.reduceGroup = Integer.highestOneBit((int) Math.max(g, 1));
+    String forced = System.getProperty("unroll.opencl.gemm");
+    this.gemmKernel = forced != null ? GemmKernel.valueOf(forced.trim().toUpperCase()) : device.type().equals("CPU") ? GemmKernel.ROWS : GemmKernel.TILED;
+  }
+
+  /** The GEMM kernel in use (by default ROWS on CPU devices, TILED elsewhere; -Dunroll.opencl.gemm=tiled|rows overrides). */
+  synchronized GemmKernel gemmKernel() {
+    return gemmKernel;
+  }
+
+  /** Selects the GEMM kernel (tests run both on every device). */
+  synchronized void gemmKernel(GemmKernel k) {
+    gemmKernel = k;
   }
 
   /**
@@ -484,10 +504,16 @@ public final class ClBackend implements Backend, AutoCloseable {
   private void gemm(Tensor a, boolean ta, int oa, int lda, Tensor b, boolean tb, int ob, int ldb, int m, int n, int kk, Tensor c, Layout l) {
     int count = 1;
     for (int s : l.shape) count *= s;
-    new Launch(program(a.dtype()), "gemm").i32(ta ? 1 : 0).i32(tb ? 1 : 0).i32(m).i32(n).i32(kk)
+    boolean tiled = gemmKernel == GemmKernel.TILED;
+    Launch launch = new Launch(program(a.dtype()), tiled ? "gemm" : "gemm_rows").i32(ta ? 1 : 0).i32(tb ? 1 : 0).i32(m).i32(n).i32(kk)
         .mem(buf(a, "matmul")).i32(oa).i32(lda).mem(buf(b, "matmul")).i32(ob).i32(ldb).mem(buf(c, "matmul")).i32(0)
-        .i32(l.rank).i32x8(l.shape).i32x8(l.strides[0]).i32x8(l.strides[1])
-        .enqueue(new long[] {(long) ((n + TS - 1) / TS) * RTS, (long) ((m + TS - 1) / TS) * RTS, count}, new long[] {RTS, RTS, 1});
+        .i32(l.rank).i32x8(l.shape).i32x8(l.strides[0]).i32x8(l.strides[1]);
+    if (tiled) {
+      launch.enqueue(new long[] {(long) ((n + TS - 1) / TS) * RTS, (long) ((m + TS - 1) / TS) * RTS, count}, new long[] {RTS, RTS, 1});
+    } else {
+      long local = Math.min(ROWS_GROUP, program(a.dtype()).maxGroup("gemm_rows"));
+      launch.enqueue(new long[] {(n + local - 1) / local * local, (m + ROWS_RB - 1) / ROWS_RB, count}, new long[] {local, 1, 1});
+    }
   }
 
   // ------------------------------------------------------------------ reductions

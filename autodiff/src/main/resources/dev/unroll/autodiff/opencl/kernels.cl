@@ -296,6 +296,53 @@ void gemm(int ta, int tb, int M, int N, int K,
   }
 }
 
+// The same product for CPU devices (PoCL and the like), where local memory and barriers only cost:
+// work-item (j, g) computes column j of rows g·RB … g·RB + RB−1, reading A and B through the
+// caches. Neighbouring work-items take neighbouring columns, which the device compiler turns into
+// vector lanes. Rows and columns past the edge are clamped (computed, never stored). Each C element
+// is again one accumulator summed over p in order, so the result equals the tiled kernel's.
+#define RB 8
+
+__kernel void gemm_rows(int ta, int tb, int M, int N, int K,
+                        __global const T* A, int aoff, int lda,
+                        __global const T* B, int boff, int ldb,
+                        __global T* C, int coff,
+                        int brank, int8 bshape, int8 bsa, int8 bsb) {
+  int j = get_global_id(0);
+  int i0 = get_global_id(1) * RB;
+  int bz = get_global_id(2);
+  int sh[MAXR], sa[MAXR], sb[MAXR];
+  vstore8(bshape, 0, sh);
+  vstore8(bsa, 0, sa);
+  vstore8(bsb, 0, sb);
+  int oa = aoff, ob = boff, rem = bz;
+  for (int d = brank - 1; d >= 0; d--) {
+    int i = rem % sh[d];
+    rem /= sh[d];
+    oa += i * sa[d];
+    ob += i * sb[d];
+  }
+  int jj = min(j, N - 1);
+  int ar[RB];
+  for (int r = 0; r < RB; r++) {
+    int i = min(i0 + r, M - 1);
+    ar[r] = ta ? oa + i : oa + i * lda;
+  }
+  int astep = ta ? lda : 1;
+  int bidx = tb ? ob + jj * ldb : ob + jj;
+  int bstep = tb ? 1 : ldb;
+  T acc[RB];
+  for (int r = 0; r < RB; r++) acc[r] = (T)0;
+  for (int p = 0; p < K; p++) {
+    T bv = B[bidx + p * bstep];
+    for (int r = 0; r < RB; r++) acc[r] += A[ar[r] + p * astep] * bv;
+  }
+  if (j < N) {
+    int oc = coff + bz * M * N;
+    for (int r = 0; r < RB && i0 + r < M; r++) C[oc + (i0 + r) * N + j] = acc[r];
+  }
+}
+
 // ------------------------------------------------------------------ indexing
 
 // Shapes are split around the axis into (outer o, axis, inner i); x has length len along the axis,

@@ -258,6 +258,27 @@ class ClKernelTest {
   @MethodSource("dev.unroll.autodiff.opencl.ClTestDevices#indicesAndTypes")
   void matmulIsBitIdenticalToTheScalarReference(Integer device, DType t) {
     ClBackend cl = ClTestDevices.backend(device);
+    forEachGemmKernel(cl, () -> products(cl, t));
+  }
+
+  /** Runs the body with each GEMM kernel in turn (both must give the reference's bits), then restores the default. */
+  static void forEachGemmKernel(ClBackend cl, Runnable body) {
+    ClBackend.GemmKernel before = cl.gemmKernel();
+    try {
+      for (ClBackend.GemmKernel k : ClBackend.GemmKernel.values()) {
+        cl.gemmKernel(k);
+        try {
+          body.run();
+        } catch (AssertionError e) {
+          throw new AssertionError("GEMM kernel " + k + ": " + e.getMessage(), e);
+        }
+      }
+    } finally {
+      cl.gemmKernel(before);
+    }
+  }
+
+  private static void products(ClBackend cl, DType t) {
     Rng r = new Rng(9);
     // Sizes below, at and across the 32×32 tile and the 16-deep k-step.
     int[][] mkn = {{1, 1, 1}, {3, 4, 5}, {33, 17, 65}, {64, 64, 64}, {70, 100, 45}, {5, 0, 3}};
@@ -280,6 +301,10 @@ class ClKernelTest {
   @MethodSource("dev.unroll.autodiff.opencl.ClTestDevices#indicesAndTypes")
   void batchedMatmulBroadcastsLikeTheReference(Integer device, DType t) {
     ClBackend cl = ClTestDevices.backend(device);
+    forEachGemmKernel(cl, () -> batchedProducts(cl, t));
+  }
+
+  private static void batchedProducts(ClBackend cl, DType t) {
     Rng r = new Rng(10);
     Tensor a = rand(r, t, 2, 3, 7, 9), b = rand(r, t, 3, 9, 5), c = rand(r, t, 9, 5), d = rand(r, t, 2, 1, 5, 9);
     double[][] z = both(cl, List.of(a, b), in -> in.get(0).matmul(in.get(1)));
@@ -372,5 +397,27 @@ class ClKernelTest {
     Tensor big = cl.fromCpu(Tensor.zeros(DType.F32, shape)).permute(rev);
     IllegalArgumentException rank = assertThrows(IllegalArgumentException.class, () -> big.exp());
     assertTrue(rank.getMessage().contains("axes") && rank.getMessage().contains("EXP"), rank.getMessage());
+  }
+
+  @ParameterizedTest
+  @MethodSource("dev.unroll.autodiff.opencl.ClTestDevices#indices")
+  void concurrentUseGivesTheSequentialResultsBitForBit(Integer device) throws Exception {
+    ClBackend cl = ClTestDevices.backend(device);
+    Rng r = new Rng(13);
+    Tensor a = rand(r, DType.F32, 40, 50), b = rand(r, DType.F32, 50, 30);
+    Function<Integer, double[]> work = k -> cl.fromCpu(a).mul(k + 1).matmul(cl.fromCpu(b)).tanh().sum(0).toDoubleArray();
+    List<double[]> sequential = new ArrayList<>();
+    for (int k = 0; k < 8; k++) sequential.add(work.apply(k));
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<double[]>> results = new ArrayList<>();
+      for (int rep = 0; rep < 3; rep++) for (int k = 0; k < 8; k++) {
+        int kk = k;
+        results.add(pool.submit(() -> work.apply(kk)));
+      }
+      for (int i = 0; i < results.size(); i++) assertBitEqual(sequential.get(i % 8), results.get(i).get(), "task " + i + " run concurrently");
+    } finally {
+      pool.shutdown();
+    }
   }
 }
