@@ -1,0 +1,43 @@
+package dev.unroll.tda.curvature;
+
+/** A symmetric linear map v ↦ Gv on flat float64 vectors, given only by its action (e.g. an HVP). */
+public interface LinearOperator {
+  int dim();
+
+  double[] apply(double[] v);
+
+  /** G + λI. */
+  default LinearOperator damped(double lambda) {
+    LinearOperator g = this;
+    return new LinearOperator() {
+      public int dim() {
+        return g.dim();
+      }
+
+      public double[] apply(double[] v) {
+        double[] out = g.apply(v);
+        for (int i = 0; i < out.length; i++) out[i] += lambda * v[i];
+        return out;
+      }
+    };
+  }
+
+  /** The operator of an explicit symmetric matrix. */
+  static LinearOperator dense(double[][] g) {
+    return new LinearOperator() {
+      public int dim() {
+        return g.length;
+      }
+
+      public double[] apply(double[] v) {
+        double[] out = new double[g.length];
+        for (int i = 0; i < g.length; i++) {
+          double s = 0;
+          for (int j = 0; j < v.length; j++) s += g[i][j] * v[j];
+          out[i] = s;
+        }
+        return out;
+      }
+    };
+  }
+}
