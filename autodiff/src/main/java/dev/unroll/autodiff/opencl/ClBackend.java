@@ -512,7 +512,8 @@ public final class ClBackend implements Backend, AutoCloseable {
       launch.enqueue(new long[] {(long) ((n + TS - 1) / TS) * RTS, (long) ((m + TS - 1) / TS) * RTS, count}, new long[] {RTS, RTS, 1});
     } else {
       long local = Math.min(ROWS_GROUP, program(a.dtype()).maxGroup("gemm_rows"));
-      launch.enqueue(new long[] {(n + local - 1) / local * local, (m + ROWS_RB - 1) / ROWS_RB, count}, new long[] {local, 1, 1});
+      // Dimension 0 counts row blocks (groups of `local` work-items each), dimension 1 column blocks.
+      launch.enqueue(new long[] {(m + ROWS_RB - 1) / ROWS_RB * local, (n + local - 1) / local, count}, new long[] {local, 1, 1});
     }
   }
 

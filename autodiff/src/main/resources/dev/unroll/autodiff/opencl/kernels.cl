@@ -297,10 +297,12 @@ void gemm(int ta, int tb, int M, int N, int K,
 }
 
 // The same product for CPU devices (PoCL and the like), where local memory and barriers only cost:
-// work-item (j, g) computes column j of rows g·RB … g·RB + RB−1, reading A and B through the
-// caches. Neighbouring work-items take neighbouring columns, which the device compiler turns into
-// vector lanes. Rows and columns past the edge are clamped (computed, never stored). Each C element
-// is again one accumulator summed over p in order, so the result equals the tiled kernel's.
+// each work-item computes one column j of RB rows, reading A and B through the caches. Within a
+// work-group the work-items take neighbouring columns (the device compiler turns them into vector
+// lanes); along dimension 0 of the grid the groups walk down the row blocks of one column block, so
+// consecutive groups reuse the same K × local-size panel of B from cache. Rows and columns past the
+// edge are clamped (computed, never stored). Each C element is again one accumulator summed over p
+// in order, so the result equals the tiled kernel's.
 #define RB 8
 
 __kernel void gemm_rows(int ta, int tb, int M, int N, int K,
@@ -308,8 +310,8 @@ __kernel void gemm_rows(int ta, int tb, int M, int N, int K,
                         __global const T* B, int boff, int ldb,
                         __global T* C, int coff,
                         int brank, int8 bshape, int8 bsa, int8 bsb) {
-  int j = get_global_id(0);
-  int i0 = get_global_id(1) * RB;
+  int j = get_group_id(1) * get_local_size(0) + get_local_id(0);
+  int i0 = get_group_id(0) * RB;
   int bz = get_global_id(2);
   int sh[MAXR], sa[MAXR], sb[MAXR];
   vstore8(bshape, 0, sh);
