@@ -14,6 +14,7 @@ import dev.unroll.nn.Module;
 import dev.unroll.nn.Parameter;
 import dev.unroll.nn.data.Dataset;
 import dev.unroll.optim.Optimizer;
+import dev.unroll.optim.Sgd;
 import dev.unroll.optim.train.KernelThreads;
 import dev.unroll.optim.train.RunConfig;
 import dev.unroll.optim.train.RunRecord;
@@ -115,6 +116,11 @@ public final class ExactUnroll {
    * measured by {@code f} at θ_T).
    */
   public static Result scores(Trajectory trajectory, Dataset queries, Measurement f, Options options) {
+    return scores(trajectory, queries, f, options, false);
+  }
+
+  /** {@link #scores} with the SGD closed-form adjoint switched off when {@code genericVjp} (for tests of that shortcut). */
+  static Result scores(Trajectory trajectory, Dataset queries, Measurement f, Options options, boolean genericVjp) {
     RunRecord rec = trajectory.record();
     if (!rec.isComplete()) throw new IllegalArgumentException("the run completed " + rec.stepsCompleted() + " of " + rec.totalSteps() + " steps; unrolling needs a finished run");
     RunConfig cfg = rec.config();
@@ -130,7 +136,7 @@ public final class ExactUnroll {
     double[][][] tau = new double[rec.numStages()][nq][];
     for (int s = 0; s < rec.numStages(); s++) for (int i = 0; i < nq; i++) tau[s][i] = new double[rec.dataSize(s)];
     if (options.threads() == 1 || blocks.size() == 1) {
-      for (int[] rows : blocks) new Sweep(trajectory, q, f, rows, tau).run();
+      for (int[] rows : blocks) new Sweep(trajectory, q, f, rows, tau, genericVjp).run();
     } else {
       Backend cpu = Backends.cpu();
       ExecutorService pool = Executors.newFixedThreadPool(Math.min(options.threads(), blocks.size()), r -> {
@@ -143,7 +149,7 @@ public final class ExactUnroll {
         for (int[] rows : blocks) {
           Trajectory own = trajectory.fork();
           fs.add(pool.submit(() -> KernelThreads.single(() -> Backends.withCpu(cpu, () -> {
-            new Sweep(own, q, f, rows, tau).run();
+            new Sweep(own, q, f, rows, tau, genericVjp).run();
             return null;
           }))));
         }
@@ -185,8 +191,10 @@ public final class ExactUnroll {
     private final Module model;
     private final List<String> names = new ArrayList<>();
     private final Loss loss;
+    private final boolean genericVjp;
 
-    Sweep(Trajectory tr, Dataset queries, Measurement f, int[] rows, double[][][] tau) {
+    Sweep(Trajectory tr, Dataset queries, Measurement f, int[] rows, double[][][] tau, boolean genericVjp) {
+      this.genericVjp = genericVjp;
       this.tr = tr;
       this.rec = tr.record();
       this.cfg = rec.config();
@@ -244,43 +252,23 @@ public final class ExactUnroll {
       List<Tensor> grad = Autograd.grad(List.of(j), null, theta, true, true, true);
       List<Tensor> thetaAndW = new ArrayList<>(theta);
       thetaAndW.add(w);
-
-      // The optimizer's update as a graph in (θ, σ, g).
-      List<Tensor> uTheta = leaves(thetaK);
-      List<Tensor> uG = new ArrayList<>();
-      for (Tensor g : grad) uG.add(g.detach().requiresGrad(true));
-      Map<String, Tensor> uState = new LinkedHashMap<>(state);
-      List<Tensor> uSigma = new ArrayList<>();
-      for (String key : stateKeys) {
-        Tensor leaf = state.get(key).detach().requiresGrad(true);
-        uState.put(key, leaf);
-        uSigma.add(leaf);
-      }
-      Optimizer.Update u = opt.update(names, uTheta, uState, uG, rec.lr(k));
-      List<Tensor> outs = new ArrayList<>(u.params());
-      for (String key : stateKeys) outs.add(u.state().get(key));
-      List<Tensor> ins = new ArrayList<>(uTheta);
-      ins.addAll(uSigma);
-      ins.addAll(uG);
-      int p = uTheta.size(), ns = uSigma.size();
-      double invFactor = -1;
+      UpdateVjp vjp = !genericVjp && opt instanceof Sgd sgd ? new SgdVjp(sgd, rec.lr(k)) : new GraphVjp(opt, names, thetaK, state, stateKeys, grad, rec.lr(k));
+      int p = theta.size();
 
       for (int i = 0; i < rows.length; i++) {
-        List<Tensor> seeds = new ArrayList<>(aTheta.get(i));
-        seeds.addAll(aState.get(i));
-        List<Tensor> adj = Autograd.grad(outs, seeds, ins, false, true, true);
-        List<Tensor> bTheta = adj.subList(0, p), bSigma = adj.subList(p, p + ns), bG = adj.subList(p + ns, p + ns + p);
-        Tensor dot = Derivatives.dot(grad, detached(bG));
+        List<Tensor>[] adj = vjp.apply(aTheta.get(i), aState.get(i));
+        Tensor dot = Derivatives.dot(grad, adj[2]);
         List<Tensor> second = Autograd.grad(List.of(dot), null, thetaAndW, false, true, true);
         List<Tensor> next = new ArrayList<>(p);
         try (var off = GradMode.off()) {
-          for (int n = 0; n < p; n++) next.add(bTheta.get(n).detach().add(second.get(n).detach()));
+          for (int n = 0; n < p; n++) next.add(adj[0].get(n).add(second.get(n).detach()));
         }
         aTheta.set(i, next);
-        aState.set(i, detached(bSigma));
+        aState.set(i, adj[1]);
+        // τ = −∂f/∂w: removal takes the weight from 1 to 0.
         double[] dw = second.get(p).toDoubleArray();
         double[] row = tau[s][rows[i]];
-        for (int jj = 0; jj < batchRows.length; jj++) row[batchRows[jj]] += invFactor * dw[jj];
+        for (int jj = 0; jj < batchRows.length; jj++) row[batchRows[jj]] -= dw[jj];
       }
     }
 
@@ -307,6 +295,93 @@ public final class ExactUnroll {
       List<Tensor> out = new ArrayList<>();
       for (String key : keys) out.add(Tensor.zeros(init.get(key).dtype(), init.get(key).shape()));
       return out;
+    }
+  }
+
+  /**
+   * The adjoint of one optimizer update (θ', σ') = U(θ, σ, g): given (a_θ', a_σ') it returns
+   * (a_θ'ᵀ∂θ'/∂θ + a_σ'ᵀ∂σ'/∂θ, … ∂/∂σ, … ∂/∂g) as detached tensors shaped like θ, σ and g.
+   */
+  private interface UpdateVjp {
+    List<Tensor>[] apply(List<Tensor> aTheta, List<Tensor> aSigma);
+  }
+
+  /** Any optimizer: reverse mode through the graph of its functional {@link Optimizer#update}, built once per step. */
+  private static final class GraphVjp implements UpdateVjp {
+    private final List<Tensor> outs = new ArrayList<>(), ins = new ArrayList<>();
+    private final int p, ns;
+
+    GraphVjp(Optimizer opt, List<String> names, List<Tensor> theta, Map<String, Tensor> state, List<String> stateKeys, List<Tensor> grad, double lr) {
+      List<Tensor> uTheta = Sweep.leaves(theta);
+      List<Tensor> uG = new ArrayList<>();
+      for (Tensor g : grad) uG.add(g.detach().requiresGrad(true));
+      Map<String, Tensor> uState = new LinkedHashMap<>(state);
+      List<Tensor> uSigma = new ArrayList<>();
+      for (String key : stateKeys) {
+        Tensor leaf = state.get(key).detach().requiresGrad(true);
+        uState.put(key, leaf);
+        uSigma.add(leaf);
+      }
+      Optimizer.Update u = opt.update(names, uTheta, uState, uG, lr);
+      outs.addAll(u.params());
+      for (String key : stateKeys) outs.add(u.state().get(key));
+      ins.addAll(uTheta);
+      ins.addAll(uSigma);
+      ins.addAll(uG);
+      p = uTheta.size();
+      ns = uSigma.size();
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public List<Tensor>[] apply(List<Tensor> aTheta, List<Tensor> aSigma) {
+      List<Tensor> seeds = new ArrayList<>(aTheta);
+      seeds.addAll(aSigma);
+      List<Tensor> adj = Sweep.detached(Autograd.grad(outs, seeds, ins, false, true, true));
+      return new List[] {adj.subList(0, p), adj.subList(p, p + ns), adj.subList(p + ns, p + ns + p)};
+    }
+  }
+
+  /**
+   * SGD's update in closed form ({@link Sgd}: d = g + λθ, v' = μv + d, θ' = θ − η·v' for heavy
+   * ball or θ − η·(d + μv') for Nesterov, θ' = θ − η·d without momentum). Its adjoint, with
+   * ā_v = a_v' − η·a_θ' (heavy ball) or a_v' − ημ·a_θ' (Nesterov):
+   * ā_d = ā_v (heavy ball), ā_v − η·a_θ' (Nesterov), −η·a_θ' (no momentum); then b_g = ā_d,
+   * b_v = μ·ā_v, b_θ = a_θ' + λ·ā_d. The same numbers as {@link GraphVjp} up to rounding, without
+   * building and walking a graph per query.
+   */
+  private static final class SgdVjp implements UpdateVjp {
+    private final double mu, wd, lr;
+    private final boolean nesterov;
+
+    SgdVjp(Sgd sgd, double lr) {
+      this.mu = sgd.momentum();
+      this.wd = sgd.weightDecay();
+      this.nesterov = sgd.nesterov();
+      this.lr = lr;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public List<Tensor>[] apply(List<Tensor> aTheta, List<Tensor> aSigma) {
+      int p = aTheta.size();
+      List<Tensor> bTheta = new ArrayList<>(p), bSigma = new ArrayList<>(aSigma.size()), bG = new ArrayList<>(p);
+      try (var off = GradMode.off()) {
+        for (int i = 0; i < p; i++) {
+          Tensor at = aTheta.get(i);
+          Tensor ad;
+          if (mu == 0) {
+            ad = at.mul(-lr);
+          } else {
+            Tensor av = aSigma.get(i).sub(at.mul(nesterov ? lr * mu : lr));
+            ad = nesterov ? av.sub(at.mul(lr)) : av;
+            bSigma.add(av.mul(mu));
+          }
+          bG.add(ad);
+          bTheta.add(wd == 0 ? at : at.add(ad.mul(wd)));
+        }
+      }
+      return new List[] {bTheta, bSigma, bG};
     }
   }
 }

@@ -143,6 +143,22 @@ class ExactUnrollTest {
   }
 
   @Test
+  void sgdClosedFormAdjointEqualsTheGraphOfTheUpdate() {
+    RunConfig c = twoStage();
+    TrainResult run = Trainer.train(c, DATA, TrainOptions.inMemory().keep(Keep.CHECKPOINTS));
+    ExactUnroll.Result fast = ExactUnroll.scores(run.trajectory(), QUERIES, F, ExactUnroll.Options.defaults(), false);
+    ExactUnroll.Result graph = ExactUnroll.scores(run.trajectory(), QUERIES, F, ExactUnroll.Options.defaults(), true);
+    for (int s = 0; s < 2; s++) {
+      for (int q = 0; q < QUERIES.size(); q++) {
+        for (int i = 0; i < fast.stage(s).examples(); i++) {
+          double a = fast.stage(s).get(q, i), b = graph.stage(s).get(q, i);
+          assertEquals(b, a, 1e-12 * Math.abs(b), "stage " + s + " query " + q + " example " + i);
+        }
+      }
+    }
+  }
+
+  @Test
   void combinedSumsStagesOnTheSameData() {
     RunConfig c = twoStage().withData(1, DataSpec.all("a"));
     TrainResult run = Trainer.train(c, DATA, TrainOptions.inMemory().keep(Keep.CHECKPOINTS));
