@@ -15,6 +15,7 @@ import dev.unroll.nn.Parameter;
 import dev.unroll.nn.data.Dataset;
 import dev.unroll.optim.Optimizer;
 import dev.unroll.optim.Sgd;
+import dev.unroll.optim.train.DataSpec;
 import dev.unroll.optim.train.KernelThreads;
 import dev.unroll.optim.train.RunConfig;
 import dev.unroll.optim.train.RunRecord;
@@ -38,10 +39,11 @@ import java.util.concurrent.Future;
  * <p><b>What is computed.</b> Give example i of stage s the loss weight wᵢ in that stage, so that
  * step k of the stage minimises J_k(θ, w) = (1/B)·Σ_{j∈I_k} w_j·L(z_j, θ) with B = |I_k|, and the
  * optimizer maps (θ_k, σ_k, ∇_θJ_k(θ_k, w), η_k) ↦ (θ_{k+1}, σ_{k+1}) (σ: momentum, Adam moments).
- * Removing the example is w: 1 → 0, so its score is
- * <pre>  τ(z_q, z_i) = −∂f(z_q, θ_T)/∂wᵢ  (at the run's weights),</pre>
- * positive when removing z_i would increase f (the project's convention). No 1/N factor appears:
- * τ is the predicted change of f itself. For plain SGD this is Σ_k (η_k/B)·δ_k(i)·⟨v_{k+1}, ∇L(z_i, θ_k)⟩
+ * Removing the example is wᵢ: 1 → 0, so its score is
+ * <pre>  τ(z_q, z_i) = −∂f(z_q, θ_T)/∂wᵢ,</pre>
+ * positive when removing z_i would increase f (the project's convention). For a run trained with
+ * weights w it is −wᵢ·∂f/∂wᵢ at w (the first-order effect of wᵢ → 0; an example of weight 0
+ * scores 0). No 1/N factor appears: τ is the predicted change of f itself. For plain SGD this is Σ_k (η_k/B)·δ_k(i)·⟨v_{k+1}, ∇L(z_i, θ_k)⟩
  * with v_T = ∇f(θ_T) and v_k = (I − η_k H_k)·v_{k+1}, method.md §2.
  *
  * <p><b>How.</b> One reverse sweep k = T − 1 … 0 per block of queries, with adjoints
@@ -85,8 +87,8 @@ public final class ExactUnroll {
     }
   }
 
-  /** Scores per stage of the run. */
-  public record Result(List<Scores> stages) {
+  /** Scores per stage of the run, with the data spec each stage trained on. */
+  public record Result(List<Scores> stages, List<DataSpec> data) {
     public Scores stage(int s) {
       return stages.get(s);
     }
@@ -97,12 +99,12 @@ public final class ExactUnroll {
      */
     public Scores combined() {
       Scores first = stages.get(0);
-      String data = first.settings().get("data");
       double[][] sum = new double[first.queries()][first.examples()];
-      for (Scores s : stages) {
-        if (!s.settings().get("data").equals(data)) {
-          throw new IllegalStateException("stages train on different data (" + data + " and " + s.settings().get("data") + "): use the per-stage scores");
+      for (int st = 0; st < stages.size(); st++) {
+        if (!data.get(st).equals(data.get(0))) {
+          throw new IllegalStateException("stages train on different data (" + data.get(0) + " and " + data.get(st) + "): use the per-stage scores");
         }
+        Scores s = stages.get(st);
         for (int q = 0; q < sum.length; q++) for (int m = 0; m < sum[q].length; m++) sum[q][m] += s.values()[q][m];
       }
       Map<String, String> settings = new LinkedHashMap<>(first.settings());
@@ -164,7 +166,9 @@ public final class ExactUnroll {
       }
     }
     List<Scores> out = new ArrayList<>();
+    List<DataSpec> specs = new ArrayList<>();
     for (int s = 0; s < rec.numStages(); s++) {
+      specs.add(cfg.stage(s).data());
       Map<String, String> settings = new LinkedHashMap<>();
       settings.put("run", cfg.fingerprint());
       settings.put("stage", cfg.stage(s).name());
@@ -176,7 +180,7 @@ public final class ExactUnroll {
       settings.put("units", "first-order change of f(theta_T) on removal; no 1/N factor");
       out.add(new Scores(tau[s], "exact-unroll", settings));
     }
-    return new Result(out);
+    return new Result(List.copyOf(out), List.copyOf(specs));
   }
 
   /** One reverse sweep for a block of queries, writing rows of tau. */
@@ -265,10 +269,10 @@ public final class ExactUnroll {
         }
         aTheta.set(i, next);
         aState.set(i, adj[1]);
-        // τ = −∂f/∂w: removal takes the weight from 1 to 0.
+        // τ = −wᵢ·∂f/∂wᵢ: removal takes the weight from wᵢ (1 unless the run is weighted) to 0.
         double[] dw = second.get(p).toDoubleArray();
         double[] row = tau[s][rows[i]];
-        for (int jj = 0; jj < batchRows.length; jj++) row[batchRows[jj]] -= dw[jj];
+        for (int jj = 0; jj < batchRows.length; jj++) row[batchRows[jj]] -= wv[jj] * dw[jj];
       }
     }
 
