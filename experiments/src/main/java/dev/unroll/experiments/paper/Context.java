@@ -15,6 +15,6 @@ import java.util.List;
 public record Context(Recipe recipe, TrainResult run, AttributionTask task, Measurement measurement, Dataset train, Dataset queries) {
   /** θ_T as a list in parameter order. */
   public List<Tensor> finalParameters() {
-    return new ArrayList<>(run.finalParameters().values());
+    return new ArrayList<>(run.model().parameterValues());
   }
 }

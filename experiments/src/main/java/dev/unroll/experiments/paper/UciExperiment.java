@@ -76,8 +76,9 @@ public final class UciExperiment {
   }
 
   public static int run(String task, String[] args) throws Exception {
-    Options o = Options.parse(args, Set.of("scale", "out", "data", "threads", "seed", "epochs"), Set.of());
+    Options o = Options.parse(args, Set.of("scale", "out", "data", "threads", "seed", "epochs", "subsets", "seeds", "queries"), Set.of());
     Scale scale = Scale.of(o.get("scale", "quick"));
+    scale = new Scale(scale.name(), o.getInt("subsets", scale.subsets()), o.getInt("seeds", scale.seeds()), scale.imageSeeds(), o.getInt("queries", scale.queries()));
     Recipe recipe = switch (task) {
       case "concrete" -> Recipe.concrete();
       case "concrete-early" -> Recipe.concreteEarly();
@@ -107,7 +108,7 @@ public final class UciExperiment {
 
     Map<String, Scores> scores = new LinkedHashMap<>();
     Map<String, Double> seconds = new LinkedHashMap<>();
-    for (MethodRun m : MethodCatalog.forRegression(threads)) {
+    for (MethodRun m : MethodCatalog.all(true, threads, source)) {
       long ts = System.nanoTime();
       Scores s = Backends.withCpu(Backends.cpu(), () -> {
         try {
