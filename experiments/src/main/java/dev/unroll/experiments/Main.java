@@ -1,5 +1,6 @@
 package dev.unroll.experiments;
 
+import dev.unroll.experiments.cli.Bench;
 import dev.unroll.experiments.cli.SelfCheck;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -20,6 +21,7 @@ public final class Main {
   static Map<String, Entry> commands() {
     Map<String, Entry> m = new LinkedHashMap<>();
     m.put("selfcheck", new Entry("gradient checks of every op on every backend, kernel speed, devices [--json FILE]", SelfCheck::run));
+    m.put("bench", new Entry("JMH benchmarks: table of medians, spreads, GEMM against the measured peak [--quick] [--compare] [--json FILE] [--include REGEX] [--list]", Bench::run));
     return m;
   }
 
