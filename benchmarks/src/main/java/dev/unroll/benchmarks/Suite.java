@@ -52,5 +52,6 @@ final class Suite {
       new Group("gradient and Hessian-vector product", "\\.DerivativesBench\\.", Timing.SAMPLED, Map.of("threads", v("2")), DEFAULTS, Map.of("threads", v("2"))),
       new Group("per-example gradients, outer products", "\\.PerExampleBench\\.outerProduct$", Timing.SAMPLED, DEFAULTS, DEFAULTS, DEFAULTS),
       new Group("per-example gradients, loop of single examples", "\\.PerExampleBench\\.loop$", Timing.SAMPLED, null, DEFAULTS, DEFAULTS),
-      new Group("full training runs", "\\.TrainingRunBench\\.", Timing.SINGLE_SHOT, DEFAULTS, DEFAULTS, DEFAULTS));
+      new Group("full training runs", "\\.TrainingRunBench\\.", Timing.SINGLE_SHOT, DEFAULTS, DEFAULTS, DEFAULTS),
+      new Group("EK-FAC fit and influence scoring", "\\.InfluenceBench\\.", Timing.SINGLE_SHOT, DEFAULTS, Map.of("task", v("concrete", "fashion-mnist-n")), null));
 }
