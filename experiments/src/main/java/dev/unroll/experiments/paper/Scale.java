@@ -12,7 +12,7 @@ package dev.unroll.experiments.paper;
  */
 public record Scale(String name, int subsets, int seeds, int imageSeeds, int queries) {
   public static Scale quick() {
-    return new Scale("quick", 32, 4, 2, 50);
+    return new Scale("quick", 32, 4, 2, 25);
   }
 
   public static Scale paper() {
