@@ -34,6 +34,11 @@ public final class AtomicFiles {
     write(target, out -> out.write(bytes));
   }
 
+  /** Copies everything {@code in} yields to {@code target} atomically (the stream is read to its end, not closed). */
+  public static void copy(Path target, java.io.InputStream in) {
+    write(target, out -> in.transferTo(out));
+  }
+
   /** Writes {@code text} as UTF-8 to {@code target} atomically. */
   public static void writeString(Path target, String text) {
     write(target, text.getBytes(StandardCharsets.UTF_8));

@@ -21,6 +21,8 @@ class AtomicFilesTest {
     assertEquals("first", Files.readString(f));
     AtomicFiles.write(f, new byte[] {'x', 'y'});
     assertEquals("xy", Files.readString(f));
+    AtomicFiles.copy(f, new java.io.ByteArrayInputStream(new byte[] {'s', 't'}));
+    assertEquals("st", Files.readString(f));
     try (var s = Files.list(f.getParent())) {
       assertEquals(List.of(f), s.toList(), "no temporary file left");
     }

@@ -95,9 +95,9 @@ class RealDataTest {
     assertArrayEquals(new int[] {5, 0, 4, 1, 9, 2, 1, 3, 1, 4}, java.util.Arrays.copyOf(m.train().labels(), 10));
     assertArrayEquals(new int[] {5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949}, counts(m.train().labels(), 10));
     assertArrayEquals(new int[] {980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009}, counts(m.test().labels(), 10));
-    float[] px = m.train().x().toFloatArray();
+    float[] px = m.train().x().floatStorage();
     assertEquals(0.1307, mean(px), 5e-5);
-    assertEquals(0.1325, mean(m.test().x().toFloatArray()), 5e-5);
+    assertEquals(0.1325, mean(m.test().x().floatStorage()), 5e-5);
   }
 
   @Test
@@ -109,7 +109,7 @@ class RealDataTest {
     java.util.Arrays.fill(thousand, 1000);
     assertArrayEquals(sixThousand, counts(f.train().labels(), 10));
     assertArrayEquals(thousand, counts(f.test().labels(), 10));
-    assertEquals(0.2860, mean(f.train().x().toFloatArray()), 5e-5);
+    assertEquals(0.2860, mean(f.train().x().floatStorage()), 5e-5);
 
     NoisyLabels n = LabelNoise.randomize(f.train(), 0.3, DataSets.FASHION_N_SEED);
     assertEquals(18000, n.corrupted().length);

@@ -109,7 +109,7 @@ public final class ExactUnroll {
       }
       Map<String, String> settings = new LinkedHashMap<>(first.settings());
       settings.put("stage", "all");
-      return new Scores(sum, first.method(), settings);
+      return new Scores(first.method(), sum, settings);
     }
   }
 
@@ -178,7 +178,7 @@ public final class ExactUnroll {
       settings.put("steps", Integer.toString(rec.totalSteps()));
       settings.put("sign", "positive: removing the example increases f");
       settings.put("units", "first-order change of f(theta_T) on removal; no 1/N factor");
-      out.add(new Scores(tau[s], "exact-unroll", settings));
+      out.add(new Scores("exact-unroll", tau[s], settings));
     }
     return new Result(List.copyOf(out), List.copyOf(specs));
   }

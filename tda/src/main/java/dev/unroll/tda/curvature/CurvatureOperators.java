@@ -1,0 +1,101 @@
+package dev.unroll.tda.curvature;
+
+import dev.unroll.autodiff.Autograd;
+import dev.unroll.autodiff.DType;
+import dev.unroll.autodiff.Derivatives;
+import dev.unroll.autodiff.GradMode;
+import dev.unroll.autodiff.Tensor;
+import dev.unroll.nn.Batch;
+import dev.unroll.nn.Module;
+import dev.unroll.nn.ParameterVector;
+import dev.unroll.tda.AttributionTask;
+import dev.unroll.tda.grad.CapturedPass;
+import dev.unroll.tda.grad.GradientLayout;
+import dev.unroll.tda.grad.Gradients;
+import java.util.List;
+
+/**
+ * Curvature of the mean training loss given only by its action on flat block-order float64 vectors,
+ * for conjugate gradient and LiSSA: exact Hessian-vector products (reverse over reverse) and
+ * Gauss-Newton-vector products Gv = (1/N)·Σₙ Jₙᵀ (∇²_f Lₙ) Jₙ v (a forward-mode product, the
+ * loss's output Hessian, a reverse-mode product). Each application sweeps the first
+ * {@code options.examples(N)} training examples in batches.
+ */
+public final class CurvatureOperators {
+  private CurvatureOperators() {}
+
+  /** v ↦ ∇²_θ((1/N)·Σₙ Lₙ)·v. */
+  public static LinearOperator hessian(AttributionTask task, List<Tensor> params, FitOptions options) {
+    return new Sweep(task, params, options) {
+      @Override
+      Tensor batchProduct(Module model, List<Tensor> leaves, Batch b, int[] rows, List<Tensor> v) {
+        Tensor f = model.withParameters(leaves, () -> task.loss().sum(model.forward(b.x().to(leaves.get(0).dtype())), b.y()));
+        return ParameterVector.concat(Derivatives.hvp(f, leaves, v));
+      }
+    };
+  }
+
+  /** v ↦ (1/N)·Σₙ Jₙᵀ (∇²_f Lₙ) Jₙ v, the Gauss-Newton matrix (MseLoss or CrossEntropyLoss). */
+  public static LinearOperator gaussNewton(AttributionTask task, List<Tensor> params, FitOptions options) {
+    FitOptions expected = options.withFisher(FisherType.EXPECTED);
+    return new Sweep(task, params, options) {
+      @Override
+      Tensor batchProduct(Module model, List<Tensor> leaves, Batch b, int[] rows, List<Tensor> v) {
+        Tensor out = model.withParameters(leaves, () -> model.forward(b.x().to(leaves.get(0).dtype())));
+        Tensor jv = Derivatives.jvp(out, leaves, v).detach();
+        int n = out.dim(0);
+        Tensor h;
+        try (var g = GradMode.off()) {
+          // ∇²_f L = Σ_c w_c w_cᵀ per example, so (∇²_f L)·Jv = Σ_c w_c ⟨w_c, Jv⟩.
+          Tensor jv2 = jv.reshape(n, -1);
+          h = null;
+          for (Tensor w : OutputDirections.of(task.loss(), expected, out, b.y(), rows)) {
+            Tensor w2 = w.reshape(n, -1);
+            Tensor t = w2.mul(w2.mul(jv2).sumKeep(1));
+            h = h == null ? t : h.add(t);
+          }
+          h = h.reshape(out.shape());
+        }
+        // The JVP's second reverse pass frees parts of the forward graph: run the forward again for the VJP.
+        Tensor again = model.withParameters(leaves, () -> model.forward(b.x().to(leaves.get(0).dtype())));
+        return ParameterVector.concat(Autograd.grad(List.of(again), List.of(h), leaves, false, false, true));
+      }
+    };
+  }
+
+  private abstract static class Sweep implements LinearOperator {
+    private final AttributionTask task;
+    private final List<Tensor> params;
+    private final FitOptions options;
+    private final GradientLayout layout;
+
+    Sweep(AttributionTask task, List<Tensor> params, FitOptions options) {
+      this.task = task;
+      this.params = params;
+      this.options = options;
+      this.layout = task.layout();
+    }
+
+    abstract Tensor batchProduct(Module model, List<Tensor> leaves, Batch b, int[] rows, List<Tensor> v);
+
+    @Override
+    public int dim() {
+      return layout.size();
+    }
+
+    @Override
+    public double[] apply(double[] v) {
+      DType dt = params.get(0).dtype();
+      List<Tensor> vs = layout.parameterVector().split(Tensor.of(dt, layout.toParameterOrder(v), layout.size()));
+      int n = options.examples(task.numTrain());
+      double[] acc = new double[layout.size()];
+      for (int[] rows : Gradients.ranges(n, options.batchSize())) {
+        Batch b = task.train().batch(rows);
+        double[] part = batchProduct(task.model(), CapturedPass.leaves(params), b, rows, vs).toDoubleArray();
+        for (int i = 0; i < acc.length; i++) acc[i] += part[i];
+      }
+      for (int i = 0; i < acc.length; i++) acc[i] /= n;
+      return layout.toBlockOrder(acc);
+    }
+  }
+}

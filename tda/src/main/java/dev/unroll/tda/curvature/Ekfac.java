@@ -1,0 +1,133 @@
+package dev.unroll.tda.curvature;
+
+import dev.unroll.autodiff.DType;
+import dev.unroll.autodiff.GradMode;
+import dev.unroll.autodiff.Tensor;
+import dev.unroll.nn.Batch;
+import dev.unroll.tda.AttributionTask;
+import dev.unroll.tda.grad.CapturedPass;
+import dev.unroll.tda.grad.GradientLayout;
+import dev.unroll.tda.grad.Gradients;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Fitting K-FAC and EK-FAC (method.md §3) on every Linear and Conv2d layer of a task's model at
+ * given parameters, in three steps that SOURCE can also run separately per checkpoint:
+ * <ol>
+ *   <li>{@link #covariances}: the factors A and S ({@link KroneckerFactors});</li>
+ *   <li>{@link KroneckerFactors#eigenbasis}: their eigendecompositions in float64;</li>
+ *   <li>{@link #correction}: the eigenvalue correction Λ[i, j] = (1/N) Σₙ Σ_c ((Q_Sᵀ Gₙ_c Q_A)[i, j])²,
+ *       with Gₙ_c example n's layer gradient for output cotangent c. For the mean objective
+ *       (1/N) Σₙ Lₙ this is the diagonal, in the Kronecker eigenbasis, of the curvature
+ *       (1/N) Σₙ Σ_c uₙ_c uₙ_cᵀ itself, so Λ has the units of the Hessian of the mean loss.</li>
+ * </ol>
+ */
+public final class Ekfac {
+  private Ekfac() {}
+
+  /** EK-FAC at {@code params}: covariances, eigenbases and eigenvalue correction, one fit. */
+  public static KroneckerCurvature ekfac(AttributionTask task, List<Tensor> params, FitOptions options) {
+    KroneckerBasis basis = covariances(task, params, options).eigenbasis();
+    return basis.withEigenvalues(correction(task, params, basis, options), Map.of());
+  }
+
+  /** K-FAC at {@code params}: Λ = R·λ_S λ_Aᵀ. */
+  public static KroneckerCurvature kfac(AttributionTask task, List<Tensor> params, FitOptions options) {
+    return covariances(task, params, options).eigenbasis().kfac();
+  }
+
+  /** Step 1: A and S of every block, averaged per row over the first {@code options.examples(N)} training examples. */
+  public static KroneckerFactors covariances(AttributionTask task, List<Tensor> params, FitOptions options) {
+    GradientLayout layout = task.layout();
+    int nb = layout.numBlocks();
+    Tensor[] a = new Tensor[nb], s = new Tensor[nb];
+    long[] rows = new long[nb];
+    for (int b = 0; b < nb; b++) {
+      a[b] = Tensor.zeros(DType.F64, layout.block(b).in(), layout.block(b).in());
+      s[b] = Tensor.zeros(DType.F64, layout.block(b).out(), layout.block(b).out());
+    }
+    int n = options.examples(task.numTrain());
+    for (int[] idx : Gradients.ranges(n, options.batchSize())) {
+      Batch batch = task.train().batch(idx);
+      CapturedPass.run(task.model(), layout, params, batch.x(), pass -> {
+        try (var g = GradMode.off()) {
+          for (int c = 0; c < pass.layers().size(); c++) {
+            int b = pass.blockOf(c);
+            Tensor ar = pass.activationRows(c).to(DType.F64);
+            a[b] = a[b].add(ar.t().matmul(ar));
+            rows[b] += ar.dim(0);
+          }
+        }
+        List<Tensor> cots = OutputDirections.of(task.loss(), options, pass.output(), batch.y(), idx);
+        for (int k = 0; k < cots.size(); k++) {
+          List<Tensor> ds = pass.vjp(cots.get(k), k + 1 < cots.size());
+          try (var g = GradMode.off()) {
+            for (int c = 0; c < pass.layers().size(); c++) {
+              int b = pass.blockOf(c);
+              Tensor gr = pass.gradientRows(c, ds.get(c)).to(DType.F64);
+              s[b] = s[b].add(gr.t().matmul(gr));
+            }
+          }
+        }
+        return null;
+      });
+    }
+    List<Tensor> la = new ArrayList<>(), ls = new ArrayList<>();
+    double[] r = new double[nb];
+    try (var g = GradMode.off()) {
+      for (int b = 0; b < nb; b++) {
+        double d = Math.max(1, rows[b]);
+        la.add(a[b].div(d));
+        ls.add(s[b].div(d));
+        r[b] = rows[b] / (double) n;
+      }
+    }
+    return new KroneckerFactors(layout, la, ls, r, n, settings(task, params, options));
+  }
+
+  /**
+   * Step 3: Λ per block [out, in] in the given bases at {@code params}, averaged over the first
+   * {@code options.examples(N)} training examples. SOURCE calls this per checkpoint with the
+   * segment's basis and averages the results.
+   */
+  public static List<Tensor> correction(AttributionTask task, List<Tensor> params, KroneckerBasis basis, FitOptions options) {
+    GradientLayout layout = task.layout();
+    int nb = layout.numBlocks();
+    Tensor[] lambda = new Tensor[nb];
+    for (int b = 0; b < nb; b++) lambda[b] = Tensor.zeros(DType.F64, layout.block(b).out(), layout.block(b).in());
+    int n = options.examples(task.numTrain());
+    for (int[] idx : Gradients.ranges(n, options.batchSize())) {
+      Batch batch = task.train().batch(idx);
+      CapturedPass.run(task.model(), layout, params, batch.x(), pass -> {
+        List<Tensor> cots = OutputDirections.of(task.loss(), options, pass.output(), batch.y(), idx);
+        for (int k = 0; k < cots.size(); k++) {
+          List<Tensor> ds = pass.vjp(cots.get(k), k + 1 < cots.size());
+          try (var g = GradMode.off()) {
+            for (int b = 0; b < nb; b++) lambda[b] = lambda[b].add(RotatedGradients.of(pass, ds, b, basis.qS(b), basis.qA(b)).sumOfSquares());
+          }
+        }
+        return null;
+      });
+    }
+    List<Tensor> out = new ArrayList<>();
+    try (var g = GradMode.off()) {
+      for (Tensor l : lambda) out.add(l.div(n));
+    }
+    return out;
+  }
+
+  /** The arguments a fit depends on: model and data fingerprints and the options. */
+  public static Map<String, String> settings(AttributionTask task, List<Tensor> params, FitOptions options) {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("parameters_sha256", Fingerprints.parameters(params));
+    m.put("train_sha256", Fingerprints.dataset(task.train()));
+    m.put("loss", task.loss().toString());
+    m.put("layout", task.layout().toString());
+    m.putAll(options.describe());
+    m.put("examples", Integer.toString(options.examples(task.numTrain())));
+    return m;
+  }
+}

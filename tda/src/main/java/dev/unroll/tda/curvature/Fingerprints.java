@@ -1,0 +1,80 @@
+package dev.unroll.tda.curvature;
+
+import dev.unroll.autodiff.DType;
+import dev.unroll.autodiff.Tensor;
+import dev.unroll.nn.Targets;
+import dev.unroll.nn.data.Dataset;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * SHA-256 fingerprints of parameter values and data sets, the keys under which fitted curvature is
+ * cached: two fits with the same fingerprints and options produce the same factors. Values are
+ * hashed with their dtype and shape, in little-endian IEEE-754 bytes.
+ */
+public final class Fingerprints {
+  private Fingerprints() {}
+
+  /** The fingerprint of a list of parameter tensors (order matters). */
+  public static String parameters(List<Tensor> params) {
+    MessageDigest md = sha256();
+    for (Tensor t : params) tensor(md, t);
+    return HexFormat.of().formatHex(md.digest());
+  }
+
+  /** The fingerprint of a data set's inputs and targets. */
+  public static String dataset(Dataset d) {
+    MessageDigest md = sha256();
+    tensor(md, d.x());
+    Targets y = d.y();
+    if (y instanceof Targets.Regression r) {
+      md.update((byte) 'R');
+      tensor(md, r.values());
+    } else if (y instanceof Targets.Classes c) {
+      md.update((byte) 'C');
+      ByteBuffer bb = ByteBuffer.allocate(4 * (c.labels().length + 1)).order(ByteOrder.LITTLE_ENDIAN);
+      bb.putInt(c.numClasses());
+      for (int l : c.labels()) bb.putInt(l);
+      md.update(bb.array());
+    }
+    return HexFormat.of().formatHex(md.digest());
+  }
+
+  private static void tensor(MessageDigest md, Tensor t) {
+    int[] shape = t.shape();
+    ByteBuffer head = ByteBuffer.allocate(8 + 4 * shape.length).order(ByteOrder.LITTLE_ENDIAN);
+    head.putInt(t.dtype().bytes).putInt(shape.length);
+    for (int s : shape) head.putInt(s);
+    md.update(head.array());
+    int chunk = 1 << 16;
+    if (t.dtype() == DType.F64) {
+      double[] v = t.toDoubleArray();
+      ByteBuffer bb = ByteBuffer.allocate(8 * chunk).order(ByteOrder.LITTLE_ENDIAN);
+      for (int i = 0; i < v.length; i += chunk) {
+        bb.clear();
+        for (int j = i; j < Math.min(v.length, i + chunk); j++) bb.putDouble(v[j]);
+        md.update(bb.array(), 0, bb.position());
+      }
+    } else {
+      float[] v = t.toFloatArray();
+      ByteBuffer bb = ByteBuffer.allocate(4 * chunk).order(ByteOrder.LITTLE_ENDIAN);
+      for (int i = 0; i < v.length; i += chunk) {
+        bb.clear();
+        for (int j = i; j < Math.min(v.length, i + chunk); j++) bb.putFloat(v[j]);
+        md.update(bb.array(), 0, bb.position());
+      }
+    }
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every JVM", e);
+    }
+  }
+}

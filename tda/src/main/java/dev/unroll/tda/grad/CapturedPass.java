@@ -1,0 +1,184 @@
+package dev.unroll.tda.grad;
+
+import dev.unroll.autodiff.Autograd;
+import dev.unroll.autodiff.DType;
+import dev.unroll.autodiff.GradMode;
+import dev.unroll.autodiff.Tensor;
+import dev.unroll.nn.Capture;
+import dev.unroll.nn.KfacLayer;
+import dev.unroll.nn.Module;
+import dev.unroll.nn.PerExampleGradients;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * One forward pass of a batch through a model at given parameter values with every Linear and
+ * Conv2d call captured ({@link Capture}), from which any number of backward passes give the
+ * gradients ∂/∂s of the captured pre-activations. Everything the attribution methods compute per
+ * example comes from here: per-example gradients (outer-product identity), Kronecker factors and
+ * eigenvalue corrections.
+ *
+ * <p>The parameter values are used through fresh leaves that share their storage, so the caller's
+ * tensors are neither marked nor given gradients. Inputs are converted to the parameters' dtype.
+ */
+public final class CapturedPass {
+  private final GradientLayout layout;
+  private final Tensor output;
+  private final List<KfacLayer> layers;
+  private final List<Tensor> inputs;
+  private final int[] blockOf;
+  private final int batch;
+
+  private CapturedPass(GradientLayout layout, Tensor output, List<KfacLayer> layers, List<Tensor> inputs, int[] blockOf, int batch) {
+    this.layout = layout;
+    this.output = output;
+    this.layers = layers;
+    this.inputs = inputs;
+    this.blockOf = blockOf;
+    this.batch = batch;
+  }
+
+  /**
+   * Runs {@code body} on the pass of {@code x} through {@code model} at {@code params} (in
+   * {@link Module#parameters()} order). The parameters are restored afterwards.
+   */
+  public static <T> T run(Module model, GradientLayout layout, List<Tensor> params, Tensor x, Function<CapturedPass, T> body) {
+    List<Tensor> leaves = leaves(params);
+    DType dtype = leaves.get(0).dtype();
+    Tensor input = x.detach().to(dtype);
+    return model.withParameters(leaves, () -> {
+      Tensor out;
+      List<Capture.Record> records;
+      try (Capture cap = Capture.start()) {
+        out = model.forward(input);
+        records = new ArrayList<>(cap.records());
+      }
+      List<KfacLayer> ls = new ArrayList<>(records.size());
+      List<Tensor> ins = new ArrayList<>(records.size());
+      int[] blocks = new int[records.size()];
+      for (int i = 0; i < records.size(); i++) {
+        GradientLayout.Block b = layout.blockOf(records.get(i).layer());
+        if (b == null) throw new IllegalArgumentException("captured layer " + records.get(i).name() + " is not a layer of the model the layout was built for");
+        blocks[i] = b.index();
+        ls.add(KfacLayer.of(records.get(i)));
+        ins.add(records.get(i).input().detach());
+      }
+      return body.apply(new CapturedPass(layout, out, ls, ins, blocks, input.dim(0)));
+    });
+  }
+
+  /** Fresh leaves requiring grad over the same storage (the caller's tensors stay untouched). */
+  public static List<Tensor> leaves(List<Tensor> params) {
+    if (params.isEmpty()) throw new IllegalArgumentException("no parameter values given");
+    List<Tensor> out = new ArrayList<>(params.size());
+    DType dt = params.get(0).dtype();
+    for (int i = 0; i < params.size(); i++) {
+      Tensor p = params.get(i);
+      if (p.dtype() != dt) throw new IllegalArgumentException("parameter values of mixed dtypes: value 0 is " + dt + ", value " + i + " is " + p.dtype());
+      out.add(p.detach().requiresGrad(true));
+    }
+    return out;
+  }
+
+  public GradientLayout layout() {
+    return layout;
+  }
+
+  /** The model's output, a graph node. */
+  public Tensor output() {
+    return output;
+  }
+
+  /** B, the number of examples in the batch. */
+  public int batchSize() {
+    return batch;
+  }
+
+  /** The captured calls in execution order. */
+  public List<KfacLayer> layers() {
+    return layers;
+  }
+
+  /** The input of captured call i as the layer received it (detached): [B, ..., in] or [B, C, H, W]. */
+  public Tensor input(int call) {
+    return inputs.get(call);
+  }
+
+  /** The block of captured call i. */
+  public int blockOf(int call) {
+    return blockOf[call];
+  }
+
+  /** ∂(Σᵢ objectiveᵢ)/∂s for every captured call, from the scalar {@code total} (a function of {@link #output()}). */
+  public List<Tensor> gradients(Tensor total, boolean retainGraph) {
+    if (total.numel() != 1) throw new IllegalArgumentException("CapturedPass.gradients needs a scalar, got a tensor of " + total.numel() + " entries");
+    return Autograd.grad(List.of(total), null, outputs(), false, retainGraph, true);
+  }
+
+  /** The vector-Jacobian product of the output with {@code cotangent} (shaped like the output), as ∂/∂s for every captured call. */
+  public List<Tensor> vjp(Tensor cotangent, boolean retainGraph) {
+    return Autograd.grad(List.of(output), List.of(cotangent.to(output.dtype())), outputs(), false, retainGraph, true);
+  }
+
+  private List<Tensor> outputs() {
+    List<Tensor> out = new ArrayList<>(layers.size());
+    for (KfacLayer l : layers) out.add(l.output());
+    return out;
+  }
+
+  /**
+   * Per-example gradients as matrices, one tensor [B, out, in] per block (the homogeneous W̄ of
+   * {@link GradientLayout}), from ∂/∂s of a per-example-separable sum; a layer called several
+   * times gets the sum of its calls. A block with no call gets zeros.
+   */
+  public List<Tensor> blockGradients(List<Tensor> ds) {
+    Tensor[] acc = new Tensor[layout.numBlocks()];
+    try (var s = GradMode.off()) {
+      for (int i = 0; i < layers.size(); i++) {
+        Tensor m = PerExampleGradients.matrices(layers.get(i), ds.get(i));
+        int b = blockOf[i];
+        acc[b] = acc[b] == null ? m : acc[b].add(m);
+      }
+      List<Tensor> out = new ArrayList<>(acc.length);
+      for (int b = 0; b < acc.length; b++) {
+        GradientLayout.Block bl = layout.block(b);
+        out.add(acc[b] != null ? acc[b] : Tensor.zeros(output.dtype(), batch, bl.out(), bl.in()));
+      }
+      return out;
+    }
+  }
+
+  /** Per-example gradients flattened in block order, [B, P]. */
+  public Tensor flatGradients(List<Tensor> ds) {
+    return layout.concat(blockGradients(ds));
+  }
+
+  /**
+   * Call i's inputs in homogeneous coordinates as rows [B·R, in] (R rows per example: positions of
+   * a sequence, or output pixels of a convolution, example-major).
+   */
+  public Tensor activationRows(int call) {
+    KfacLayer l = layers.get(call);
+    Tensor a = l.activations();
+    try (var s = GradMode.off()) {
+      if (l.kind() == KfacLayer.Kind.LINEAR) return a;
+      return a.transpose(1, 2).contiguous().reshape(l.examples() * l.rowsPerExample(), l.homogeneousInFeatures());
+    }
+  }
+
+  /** Call i's output gradient ds as rows [B·R, out], in the row order of {@link #activationRows}. */
+  public Tensor gradientRows(int call, Tensor ds) {
+    KfacLayer l = layers.get(call);
+    try (var s = GradMode.off()) {
+      Tensor g = l.outputGradient(ds.detach());
+      if (l.kind() == KfacLayer.Kind.LINEAR) return g;
+      return g.transpose(1, 2).contiguous().reshape(l.examples() * l.rowsPerExample(), l.outFeatures());
+    }
+  }
+
+  /** R, the rows per example of call i. */
+  public int rowsPerExample(int call) {
+    return layers.get(call).rowsPerExample();
+  }
+}

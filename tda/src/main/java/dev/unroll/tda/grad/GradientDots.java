@@ -1,0 +1,88 @@
+package dev.unroll.tda.grad;
+
+import dev.unroll.autodiff.GradMode;
+import dev.unroll.autodiff.Tensor;
+import dev.unroll.tda.AttributionTask;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Scoring by streaming: score[q][n] = ⟨u_q, ∇L(z_n, θ)⟩ for fixed vectors u_q [Q, P] (preconditioned
+ * query gradients, block order) against the per-example training gradients at θ, one training
+ * batch at a time (one GEMM [Q, P]·[P, B] per batch). The GEMM runs in the dtype of the model's
+ * parameters; the vectors are converted to it once.
+ */
+public final class GradientDots {
+  private GradientDots() {}
+
+  /** score[q][n] = ⟨u_q, ∇L(z_n, θ)⟩ for every query row q of {@code u} [Q, P] and training example n. */
+  public static double[][] pairwise(AttributionTask task, List<Tensor> params, Tensor u, int batchSize) {
+    double[][] out = new double[u.dim(0)][task.numTrain()];
+    accumulate(task, params, u, batchSize, 1.0, out);
+    return out;
+  }
+
+  /**
+   * into[q][n] += weight·⟨u_q, ∇L(z_n, θ)⟩: the building block of sums over checkpoints (TracIn,
+   * SOURCE).
+   */
+  public static void accumulate(AttributionTask task, List<Tensor> params, Tensor u, int batchSize, double weight, double[][] into) {
+    check(task, u, into);
+    Tensor uu = u.detach().to(params.get(0).dtype()).contiguous();
+    Gradients.forEachTrainingBatch(task, params, batchSize, b -> {
+      double[][] d = dots(uu, b.gradients());
+      for (int q = 0; q < d.length; q++) for (int i = 0; i < d[q].length; i++) into[q][b.start() + i] += weight * d[q][i];
+    });
+  }
+
+  /**
+   * Per-block scores: out[b][q][n] = ⟨u_q restricted to block b, ∇L(z_n) restricted to block b⟩;
+   * summed over b they give {@link #pairwise}.
+   */
+  public static double[][][] pairwisePerBlock(AttributionTask task, List<Tensor> params, Tensor u, int batchSize) {
+    GradientLayout layout = task.layout();
+    double[][][] out = new double[layout.numBlocks()][u.dim(0)][task.numTrain()];
+    check(task, u, out[0]);
+    Tensor uu = u.detach().to(params.get(0).dtype()).contiguous();
+    Gradients.forEachTrainingBatch(task, params, batchSize, b -> {
+      Tensor g = b.gradients();
+      for (GradientLayout.Block bl : layout.blocks()) {
+        try (var s = GradMode.off()) {
+          double[][] d = dots(uu.slice(1, bl.offset(), bl.offset() + bl.size()), g.slice(1, bl.offset(), bl.offset() + bl.size()));
+          for (int q = 0; q < d.length; q++) System.arraycopy(d[q], 0, out[bl.index()][q], b.start(), d[q].length);
+        }
+      }
+    });
+    return out;
+  }
+
+  /** ⟨a_i, b_j⟩ for a [Q, P] and b [B, P] of one dtype, as double[Q][B] (one GEMM). */
+  public static double[][] dots(Tensor a, Tensor b) {
+    try (var s = GradMode.off()) {
+      Tensor c = a.matmul(b.t());
+      double[] flat = c.toDoubleArray();
+      int q = a.dim(0), n = b.dim(0);
+      double[][] out = new double[q][];
+      for (int i = 0; i < q; i++) out[i] = Arrays.copyOfRange(flat, i * n, (i + 1) * n);
+      return out;
+    }
+  }
+
+  /** ⟨a_i, b_i⟩ row by row for a, b [B, P]. */
+  public static double[] rowDots(Tensor a, Tensor b) {
+    if (!Arrays.equals(a.shape(), b.shape())) throw new IllegalArgumentException("rowDots: shapes " + Arrays.toString(a.shape()) + " and " + Arrays.toString(b.shape()));
+    try (var s = GradMode.off()) {
+      Tensor bb = b.to(a.dtype());
+      return a.mul(bb).sum(1).toDoubleArray();
+    }
+  }
+
+  private static void check(AttributionTask task, Tensor u, double[][] into) {
+    if (u.rank() != 2 || u.dim(1) != task.layout().size()) {
+      throw new IllegalArgumentException("query vectors of shape " + Arrays.toString(u.shape()) + ", expected [Q, " + task.layout().size() + "] (block order)");
+    }
+    if (into.length != u.dim(0) || (into.length > 0 && into[0].length != task.numTrain())) {
+      throw new IllegalArgumentException("score matrix of " + into.length + " rows for " + u.dim(0) + " query vectors and " + task.numTrain() + " training examples");
+    }
+  }
+}
