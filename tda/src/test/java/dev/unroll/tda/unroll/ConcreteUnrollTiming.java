@@ -40,15 +40,19 @@ public final class ConcreteUnrollTiming {
     Dataset queries = Splits.first(test, nq);
     StageSpec st = StageSpec.of("train", DataSpec.all("concrete-train"), OptimizerSpec.sgd(0.9, 1e-5, false), LrSchedule.constant(3e-2), 32, 20);
     RunConfig c = RunConfig.of(ModelSpec.mlp(Activation.RELU, 8, 128, 128, 128, 1), "mse", dtype, 0, st);
+    var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    long c0 = os.getProcessCpuTime();
     long t0 = System.nanoTime();
     TrainResult run = Trainer.train(c, DataSource.of(train), TrainOptions.inMemory().keep(Keep.CHECKPOINTS));
     long t1 = System.nanoTime();
-    System.out.printf("train: %d steps in %.2f s, final loss %.4f%n", run.record().totalSteps(), (t1 - t0) / 1e9, run.record().loss(run.record().totalSteps() - 1));
+    long c1 = os.getProcessCpuTime();
+    System.out.printf("train: %d steps in %.2f s (process CPU %.2f s), final loss %.4f%n", run.record().totalSteps(), (t1 - t0) / 1e9, (c1 - c0) / 1e9, run.record().loss(run.record().totalSteps() - 1));
     Scores s = ExactUnroll.scores(run.trajectory(), queries, Measurement.absoluteError(), new ExactUnroll.Options(block, threads)).stage(0);
     long t2 = System.nanoTime();
+    long c2 = os.getProcessCpuTime();
     double norm = 0;
     for (int q = 0; q < s.queries(); q++) for (int m = 0; m < s.examples(); m++) norm += s.get(q, m) * s.get(q, m);
-    System.out.printf("exact unroll (%s): %d queries x %d examples, %d threads, in %.1f s (%.2f ms per query-step); ||tau||_F = %.6g%n",
-        dtype, s.queries(), s.examples(), threads, (t2 - t1) / 1e9, (t2 - t1) / 1e6 / s.queries() / run.record().totalSteps(), Math.sqrt(norm));
+    System.out.printf("exact unroll (%s): %d queries x %d examples, %d threads, in %.1f s wall, %.1f s process CPU (%.2f ms CPU per query-step); ||tau||_F = %.6g%n",
+        dtype, s.queries(), s.examples(), threads, (t2 - t1) / 1e9, (c2 - c1) / 1e9, (c2 - c1) / 1e6 / s.queries() / run.record().totalSteps(), Math.sqrt(norm));
   }
 }
