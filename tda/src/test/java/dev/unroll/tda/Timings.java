@@ -58,7 +58,7 @@ public final class Timings {
     ScoreOptions so = ScoreOptions.defaults().withTrainBatchSize(128);
     for (int rep = 0; rep < 2; rep++) {
       System.out.printf("%s %s, N=%d, Q=%d, P=%d, threads=%d, run %d%n", which, dt, t.numTrain(), t.numQueries(), t.layout().size(), Runtime.getRuntime().availableProcessors(), rep);
-      long t0 = System.nanoTime();
+      long c0 = cpu(), t0 = System.nanoTime();
       KroneckerFactors f = Ekfac.covariances(t, p, fo);
       long t1 = System.nanoTime();
       KroneckerBasis basis = f.eigenbasis();
@@ -73,11 +73,16 @@ public final class Timings {
       double[][] s = GradientDots.pairwise(t, p, u, so.trainBatchSize());
       long t6 = System.nanoTime();
       Scores self = InfluenceFunctions.selfInfluence(t, p, pre, so);
-      long t7 = System.nanoTime();
+      long t7 = System.nanoTime(), c7 = cpu();
       System.out.printf("  covariances %.2f s | eigendecompositions %.2f s | eigenvalue correction %.2f s | fit total %.2f s%n", sec(t1 - t0), sec(t2 - t1), sec(t3 - t2), sec(t3 - t0));
       System.out.printf("  query gradients %.2f s | precondition %.2f s | stream + score %.2f s | scoring total %.2f s%n", sec(t4 - t3), sec(t5 - t4), sec(t6 - t5), sec(t6 - t3));
-      System.out.printf("  EK-FAC fit + scores of %d queries: %.2f s; self-influence of %d examples: %.2f s (check %.3g %.3g)%n", queries, sec(t6 - t0), t.numTrain(), sec(t7 - t6), s[0][0], self.values()[0][0]);
+      System.out.printf("  EK-FAC fit + scores of %d queries: %.2f s; self-influence of %d examples: %.2f s (check %.3g %.3g); process CPU time of the run %.2f s%n", queries, sec(t6 - t0), t.numTrain(), sec(t7 - t6), s[0][0], self.values()[0][0], sec(c7 - c0));
     }
+  }
+
+  /** CPU time of the whole process (all threads), to read timings on a shared machine. */
+  private static long cpu() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   private static double sec(long ns) {
