@@ -119,6 +119,24 @@ public final class Ekfac {
     return out;
   }
 
+  /** The entrywise mean of several checkpoints' eigenvalue corrections in one basis (SOURCE's Λ̄ of a segment). */
+  public static List<Tensor> averageEigenvalues(List<List<Tensor>> perCheckpoint) {
+    if (perCheckpoint.isEmpty()) throw new IllegalArgumentException("average of no eigenvalue corrections");
+    int nb = perCheckpoint.get(0).size();
+    List<Tensor> out = new ArrayList<>();
+    try (var g = GradMode.off()) {
+      for (int b = 0; b < nb; b++) {
+        Tensor s = null;
+        for (List<Tensor> l : perCheckpoint) {
+          if (l.size() != nb) throw new IllegalArgumentException("eigenvalue corrections for " + l.size() + " and " + nb + " blocks");
+          s = s == null ? l.get(b) : s.add(l.get(b));
+        }
+        out.add(s.div(perCheckpoint.size()));
+      }
+    }
+    return out;
+  }
+
   /** The arguments a fit depends on: model and data fingerprints and the options. */
   public static Map<String, String> settings(AttributionTask task, List<Tensor> params, FitOptions options) {
     Map<String, String> m = new LinkedHashMap<>();

@@ -28,6 +28,20 @@ public final class GradientDots {
    */
   public static void accumulate(AttributionTask task, List<Tensor> params, Tensor u, int batchSize, double weight, double[][] into) {
     check(task, u, into);
+    accumulate(task, params, u, batchSize, weight, into, null);
+  }
+
+  /**
+   * into[q][column[n]] += weight·⟨u_q, ∇L(z_n, θ)⟩ for the task's training examples n: scores of a
+   * sub-task (e.g. one stage of multi-stage training, whose training set is a subset) added into the
+   * columns of the full training set ({@code column} = the subset's parent indices; null = identity).
+   */
+  public static void accumulate(AttributionTask task, List<Tensor> params, Tensor u, int batchSize, double weight, double[][] into, int[] column) {
+    if (u.rank() != 2 || u.dim(1) != task.layout().size()) {
+      throw new IllegalArgumentException("query vectors of shape " + Arrays.toString(u.shape()) + ", expected [Q, " + task.layout().size() + "] (block order)");
+    }
+    if (into.length != u.dim(0)) throw new IllegalArgumentException("score matrix of " + into.length + " rows for " + u.dim(0) + " query vectors");
+    if (column != null && column.length != task.numTrain()) throw new IllegalArgumentException("column map of " + column.length + " entries for " + task.numTrain() + " training examples");
     Tensor[] ub = split(task.layout(), u, params.get(0).dtype());
     Gradients.forEachTrainingBatch(task, params, batchSize, b -> {
       Tensor total = null;
@@ -39,7 +53,9 @@ public final class GradientDots {
       }
       double[] d = total.toDoubleArray();
       int n = b.size();
-      for (int q = 0; q < into.length; q++) for (int i = 0; i < n; i++) into[q][b.start() + i] += weight * d[q * n + i];
+      for (int q = 0; q < into.length; q++) {
+        for (int i = 0; i < n; i++) into[q][column == null ? b.start() + i : column[b.start() + i]] += weight * d[q * n + i];
+      }
     });
   }
 
