@@ -36,5 +36,11 @@ class AveragingTest {
       assertEquals(trace / ba.length, c.meanEigenvalue(k), 1e-12 * Math.abs(trace));
     }
     assertTrue(c.settings().get("checkpoints").equals("2"));
+    Tensor g = dev.unroll.tda.grad.Gradients.queries(t, a, 4);
+    List<SpectralFunction> gain = java.util.Collections.nCopies(t.layout().numBlocks(), SpectralFunction.segmentGain(3.0));
+    List<SpectralFunction> prop = java.util.Collections.nCopies(t.layout().numBlocks(), SpectralFunction.propagate(3.0));
+    List<Tensor> both = c.applyAll(List.of(gain, prop), g);
+    assertTrue(Fixtures.relativeError(c.apply(gain, g).toDoubleArray(), both.get(0).toDoubleArray()) < 1e-15);
+    assertTrue(Fixtures.relativeError(c.apply(prop, g).toDoubleArray(), both.get(1).toDoubleArray()) < 1e-15);
   }
 }
