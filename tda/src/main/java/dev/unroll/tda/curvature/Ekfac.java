@@ -103,10 +103,11 @@ public final class Ekfac {
       Batch batch = task.train().batch(idx);
       CapturedPass.run(task.model(), layout, params, batch.x(), pass -> {
         List<Tensor> cots = OutputDirections.of(task.loss(), options, pass.output(), batch.y(), idx);
+        Tensor[] rotatedInputs = new Tensor[pass.layers().size()];
         for (int k = 0; k < cots.size(); k++) {
           List<Tensor> ds = pass.vjp(cots.get(k), k + 1 < cots.size());
           try (var g = GradMode.off()) {
-            for (int b = 0; b < nb; b++) lambda[b] = lambda[b].add(RotatedGradients.of(pass, ds, b, basis.qS(b), basis.qA(b)).sumOfSquares());
+            for (int b = 0; b < nb; b++) lambda[b] = lambda[b].add(RotatedGradients.of(pass, ds, b, basis.qS(b), basis.qA(b), rotatedInputs).sumOfSquares());
           }
         }
         return null;
