@@ -127,6 +127,18 @@ class InfluenceTest {
   }
 
   @Test
+  void eigenbasisScoringEqualsPreconditioningTheQueryGradients() {
+    // The MLP's blocks are scored in the Kronecker eigenbasis, the convolutions by the default path.
+    for (AttributionTask t : List.of(Fixtures.classification(38, 13, 4, 3, 3, 5, 3), Fixtures.conv(39, 9, 3))) {
+      List<Tensor> p = Fixtures.values(t.model());
+      Preconditioner pre = Preconditioners.kronecker(Ekfac.ekfac(t, p, FitOptions.defaults().withBatchSize(5)), Damping.meanEigenvalue(0.1));
+      double[][] direct = dev.unroll.tda.grad.GradientDots.pairwise(t, p, pre.apply(dev.unroll.tda.grad.Gradients.queries(t, p, 2)), 4);
+      double[][] eigen = InfluenceFunctions.pairwise(t, p, pre, new ScoreOptions(4, 3, 0)).values();
+      assertTrue(Fixtures.relativeError(direct, eigen) < 1e-12, "relative error " + Fixtures.relativeError(direct, eigen));
+    }
+  }
+
+  @Test
   void perLayerScoresSumToTheTotal() {
     AttributionTask t = Fixtures.conv(36, 8, 3);
     List<Tensor> p = Fixtures.values(t.model());
