@@ -53,5 +53,5 @@ final class Suite {
       new Group("per-example gradients, outer products", "\\.PerExampleBench\\.outerProduct$", Timing.SAMPLED, DEFAULTS, DEFAULTS, DEFAULTS),
       new Group("per-example gradients, loop of single examples", "\\.PerExampleBench\\.loop$", Timing.SAMPLED, null, DEFAULTS, DEFAULTS),
       new Group("full training runs", "\\.TrainingRunBench\\.", Timing.SINGLE_SHOT, DEFAULTS, DEFAULTS, DEFAULTS),
-      new Group("EK-FAC fit and influence scoring", "\\.InfluenceBench\\.", Timing.SINGLE_SHOT, DEFAULTS, Map.of("task", v("concrete", "fashion-mnist-n")), null));
+      new Group("EK-FAC fit and influence scoring", "\\.InfluenceBench\\.", Timing.SINGLE_SHOT, DEFAULTS, Map.of("task", v("concrete", "fashion-mnist-n")), DEFAULTS));
 }
