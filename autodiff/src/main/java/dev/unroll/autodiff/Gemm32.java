@@ -25,11 +25,12 @@ final class Gemm32 {
   /** Micro-tile columns. */
   static final int NR = 2 * L;
   /** Depth of a packed block: a KC×NR panel of B stays in L1. */
-  static final int KC = 256;
+  static final int KC = Integer.getInteger("gemm.kc", 256);
   /** Rows of A per block: an MC×KC block of A stays in L2. */
-  static final int MC = 128;
+  static final int MC = Integer.getInteger("gemm.mc", 128);
   /** Columns of B per packed block (L3). */
-  static final int NC = 2048;
+  static final int NC = Integer.getInteger("gemm.nc", 2048);
+  static final boolean PACK_A = Boolean.getBoolean("gemm.packA");
 
   /** Per-thread packing buffers, grown on demand and reused. */
   private static final class Scratch {
@@ -71,11 +72,16 @@ final class Gemm32 {
           // Element (r, p) of the A block lies at ap[aBase + r·aRow + p].
           float[] ap;
           int aBase, aRow;
-          if (!ta) {
+          if (!ta && !PACK_A) {
             // Rows of A are already contiguous in p: read them in place.
             ap = a;
             aBase = aOff + ic * lda + pc;
             aRow = lda;
+          } else if (!ta) {
+            ap = s.a(mc * kc);
+            for (int i = 0; i < mc; i++) System.arraycopy(a, aOff + (ic + i) * lda + pc, ap, i * kc, kc);
+            aBase = 0;
+            aRow = kc;
           } else {
             ap = s.a(mc * kc);
             packTransposedA(a, aOff, lda, ic, mc, pc, kc, ap);

@@ -3,7 +3,6 @@ package dev.unroll.tda.grad;
 import dev.unroll.autodiff.Autograd;
 import dev.unroll.autodiff.DType;
 import dev.unroll.autodiff.GradMode;
-import dev.unroll.autodiff.Ops;
 import dev.unroll.autodiff.Tensor;
 import dev.unroll.nn.Capture;
 import dev.unroll.nn.KfacLayer;
@@ -27,13 +26,15 @@ public final class CapturedPass {
   private final GradientLayout layout;
   private final Tensor output;
   private final List<KfacLayer> layers;
+  private final List<Tensor> inputs;
   private final int[] blockOf;
   private final int batch;
 
-  private CapturedPass(GradientLayout layout, Tensor output, List<KfacLayer> layers, int[] blockOf, int batch) {
+  private CapturedPass(GradientLayout layout, Tensor output, List<KfacLayer> layers, List<Tensor> inputs, int[] blockOf, int batch) {
     this.layout = layout;
     this.output = output;
     this.layers = layers;
+    this.inputs = inputs;
     this.blockOf = blockOf;
     this.batch = batch;
   }
@@ -54,14 +55,16 @@ public final class CapturedPass {
         records = new ArrayList<>(cap.records());
       }
       List<KfacLayer> ls = new ArrayList<>(records.size());
+      List<Tensor> ins = new ArrayList<>(records.size());
       int[] blocks = new int[records.size()];
       for (int i = 0; i < records.size(); i++) {
         GradientLayout.Block b = layout.blockOf(records.get(i).layer());
         if (b == null) throw new IllegalArgumentException("captured layer " + records.get(i).name() + " is not a layer of the model the layout was built for");
         blocks[i] = b.index();
         ls.add(KfacLayer.of(records.get(i)));
+        ins.add(records.get(i).input().detach());
       }
-      return body.apply(new CapturedPass(layout, out, ls, blocks, input.dim(0)));
+      return body.apply(new CapturedPass(layout, out, ls, ins, blocks, input.dim(0)));
     });
   }
 
@@ -95,6 +98,11 @@ public final class CapturedPass {
   /** The captured calls in execution order. */
   public List<KfacLayer> layers() {
     return layers;
+  }
+
+  /** The input of captured call i as the layer received it (detached): [B, ..., in] or [B, C, H, W]. */
+  public Tensor input(int call) {
+    return inputs.get(call);
   }
 
   /** The block of captured call i. */
@@ -172,10 +180,5 @@ public final class CapturedPass {
   /** R, the rows per example of call i. */
   public int rowsPerExample(int call) {
     return layers.get(call).rowsPerExample();
-  }
-
-  /** Concatenates tensors along axis 0 (helper for callers that gather rows). */
-  static Tensor rowsConcat(List<Tensor> parts) {
-    return parts.size() == 1 ? parts.get(0) : Ops.concat(0, parts.toArray(new Tensor[0]));
   }
 }

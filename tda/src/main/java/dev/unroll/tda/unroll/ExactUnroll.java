@@ -14,6 +14,8 @@ import dev.unroll.nn.Module;
 import dev.unroll.nn.Parameter;
 import dev.unroll.nn.data.Dataset;
 import dev.unroll.optim.Optimizer;
+import dev.unroll.optim.Sgd;
+import dev.unroll.optim.train.DataSpec;
 import dev.unroll.optim.train.KernelThreads;
 import dev.unroll.optim.train.RunConfig;
 import dev.unroll.optim.train.RunRecord;
@@ -37,10 +39,11 @@ import java.util.concurrent.Future;
  * <p><b>What is computed.</b> Give example i of stage s the loss weight wᵢ in that stage, so that
  * step k of the stage minimises J_k(θ, w) = (1/B)·Σ_{j∈I_k} w_j·L(z_j, θ) with B = |I_k|, and the
  * optimizer maps (θ_k, σ_k, ∇_θJ_k(θ_k, w), η_k) ↦ (θ_{k+1}, σ_{k+1}) (σ: momentum, Adam moments).
- * Removing the example is w: 1 → 0, so its score is
- * <pre>  τ(z_q, z_i) = −∂f(z_q, θ_T)/∂wᵢ  (at the run's weights),</pre>
- * positive when removing z_i would increase f (the project's convention). No 1/N factor appears:
- * τ is the predicted change of f itself. For plain SGD this is Σ_k (η_k/B)·δ_k(i)·⟨v_{k+1}, ∇L(z_i, θ_k)⟩
+ * Removing the example is wᵢ: 1 → 0, so its score is
+ * <pre>  τ(z_q, z_i) = −∂f(z_q, θ_T)/∂wᵢ,</pre>
+ * positive when removing z_i would increase f (the project's convention). For a run trained with
+ * weights w it is −wᵢ·∂f/∂wᵢ at w (the first-order effect of wᵢ → 0; an example of weight 0
+ * scores 0). No 1/N factor appears: τ is the predicted change of f itself. For plain SGD this is Σ_k (η_k/B)·δ_k(i)·⟨v_{k+1}, ∇L(z_i, θ_k)⟩
  * with v_T = ∇f(θ_T) and v_k = (I − η_k H_k)·v_{k+1}, method.md §2.
  *
  * <p><b>How.</b> One reverse sweep k = T − 1 … 0 per block of queries, with adjoints
@@ -84,8 +87,8 @@ public final class ExactUnroll {
     }
   }
 
-  /** Scores per stage of the run. */
-  public record Result(List<Scores> stages) {
+  /** Scores per stage of the run, with the data spec each stage trained on. */
+  public record Result(List<Scores> stages, List<DataSpec> data) {
     public Scores stage(int s) {
       return stages.get(s);
     }
@@ -96,12 +99,12 @@ public final class ExactUnroll {
      */
     public Scores combined() {
       Scores first = stages.get(0);
-      String data = first.settings().get("data");
       double[][] sum = new double[first.queries()][first.examples()];
-      for (Scores s : stages) {
-        if (!s.settings().get("data").equals(data)) {
-          throw new IllegalStateException("stages train on different data (" + data + " and " + s.settings().get("data") + "): use the per-stage scores");
+      for (int st = 0; st < stages.size(); st++) {
+        if (!data.get(st).equals(data.get(0))) {
+          throw new IllegalStateException("stages train on different data (" + data.get(0) + " and " + data.get(st) + "): use the per-stage scores");
         }
+        Scores s = stages.get(st);
         for (int q = 0; q < sum.length; q++) for (int m = 0; m < sum[q].length; m++) sum[q][m] += s.values()[q][m];
       }
       Map<String, String> settings = new LinkedHashMap<>(first.settings());
@@ -115,6 +118,11 @@ public final class ExactUnroll {
    * measured by {@code f} at θ_T).
    */
   public static Result scores(Trajectory trajectory, Dataset queries, Measurement f, Options options) {
+    return scores(trajectory, queries, f, options, false);
+  }
+
+  /** {@link #scores} with the SGD closed-form adjoint switched off when {@code genericVjp} (for tests of that shortcut). */
+  static Result scores(Trajectory trajectory, Dataset queries, Measurement f, Options options, boolean genericVjp) {
     RunRecord rec = trajectory.record();
     if (!rec.isComplete()) throw new IllegalArgumentException("the run completed " + rec.stepsCompleted() + " of " + rec.totalSteps() + " steps; unrolling needs a finished run");
     RunConfig cfg = rec.config();
@@ -130,7 +138,7 @@ public final class ExactUnroll {
     double[][][] tau = new double[rec.numStages()][nq][];
     for (int s = 0; s < rec.numStages(); s++) for (int i = 0; i < nq; i++) tau[s][i] = new double[rec.dataSize(s)];
     if (options.threads() == 1 || blocks.size() == 1) {
-      for (int[] rows : blocks) new Sweep(trajectory, q, f, rows, tau).run();
+      for (int[] rows : blocks) new Sweep(trajectory, q, f, rows, tau, genericVjp).run();
     } else {
       Backend cpu = Backends.cpu();
       ExecutorService pool = Executors.newFixedThreadPool(Math.min(options.threads(), blocks.size()), r -> {
@@ -143,7 +151,7 @@ public final class ExactUnroll {
         for (int[] rows : blocks) {
           Trajectory own = trajectory.fork();
           fs.add(pool.submit(() -> KernelThreads.single(() -> Backends.withCpu(cpu, () -> {
-            new Sweep(own, q, f, rows, tau).run();
+            new Sweep(own, q, f, rows, tau, genericVjp).run();
             return null;
           }))));
         }
@@ -158,7 +166,9 @@ public final class ExactUnroll {
       }
     }
     List<Scores> out = new ArrayList<>();
+    List<DataSpec> specs = new ArrayList<>();
     for (int s = 0; s < rec.numStages(); s++) {
+      specs.add(cfg.stage(s).data());
       Map<String, String> settings = new LinkedHashMap<>();
       settings.put("run", cfg.fingerprint());
       settings.put("stage", cfg.stage(s).name());
@@ -170,7 +180,7 @@ public final class ExactUnroll {
       settings.put("units", "first-order change of f(theta_T) on removal; no 1/N factor");
       out.add(new Scores("exact-unroll", tau[s], settings));
     }
-    return new Result(out);
+    return new Result(List.copyOf(out), List.copyOf(specs));
   }
 
   /** One reverse sweep for a block of queries, writing rows of tau. */
@@ -185,8 +195,10 @@ public final class ExactUnroll {
     private final Module model;
     private final List<String> names = new ArrayList<>();
     private final Loss loss;
+    private final boolean genericVjp;
 
-    Sweep(Trajectory tr, Dataset queries, Measurement f, int[] rows, double[][][] tau) {
+    Sweep(Trajectory tr, Dataset queries, Measurement f, int[] rows, double[][][] tau, boolean genericVjp) {
+      this.genericVjp = genericVjp;
       this.tr = tr;
       this.rec = tr.record();
       this.cfg = rec.config();
@@ -244,43 +256,23 @@ public final class ExactUnroll {
       List<Tensor> grad = Autograd.grad(List.of(j), null, theta, true, true, true);
       List<Tensor> thetaAndW = new ArrayList<>(theta);
       thetaAndW.add(w);
-
-      // The optimizer's update as a graph in (θ, σ, g).
-      List<Tensor> uTheta = leaves(thetaK);
-      List<Tensor> uG = new ArrayList<>();
-      for (Tensor g : grad) uG.add(g.detach().requiresGrad(true));
-      Map<String, Tensor> uState = new LinkedHashMap<>(state);
-      List<Tensor> uSigma = new ArrayList<>();
-      for (String key : stateKeys) {
-        Tensor leaf = state.get(key).detach().requiresGrad(true);
-        uState.put(key, leaf);
-        uSigma.add(leaf);
-      }
-      Optimizer.Update u = opt.update(names, uTheta, uState, uG, rec.lr(k));
-      List<Tensor> outs = new ArrayList<>(u.params());
-      for (String key : stateKeys) outs.add(u.state().get(key));
-      List<Tensor> ins = new ArrayList<>(uTheta);
-      ins.addAll(uSigma);
-      ins.addAll(uG);
-      int p = uTheta.size(), ns = uSigma.size();
-      double invFactor = -1;
+      UpdateVjp vjp = !genericVjp && opt instanceof Sgd sgd ? new SgdVjp(sgd, rec.lr(k)) : new GraphVjp(opt, names, thetaK, state, stateKeys, grad, rec.lr(k));
+      int p = theta.size();
 
       for (int i = 0; i < rows.length; i++) {
-        List<Tensor> seeds = new ArrayList<>(aTheta.get(i));
-        seeds.addAll(aState.get(i));
-        List<Tensor> adj = Autograd.grad(outs, seeds, ins, false, true, true);
-        List<Tensor> bTheta = adj.subList(0, p), bSigma = adj.subList(p, p + ns), bG = adj.subList(p + ns, p + ns + p);
-        Tensor dot = Derivatives.dot(grad, detached(bG));
+        List<Tensor>[] adj = vjp.apply(aTheta.get(i), aState.get(i));
+        Tensor dot = Derivatives.dot(grad, adj[2]);
         List<Tensor> second = Autograd.grad(List.of(dot), null, thetaAndW, false, true, true);
         List<Tensor> next = new ArrayList<>(p);
         try (var off = GradMode.off()) {
-          for (int n = 0; n < p; n++) next.add(bTheta.get(n).detach().add(second.get(n).detach()));
+          for (int n = 0; n < p; n++) next.add(adj[0].get(n).add(second.get(n).detach()));
         }
         aTheta.set(i, next);
-        aState.set(i, detached(bSigma));
+        aState.set(i, adj[1]);
+        // τ = −wᵢ·∂f/∂wᵢ: removal takes the weight from wᵢ (1 unless the run is weighted) to 0.
         double[] dw = second.get(p).toDoubleArray();
         double[] row = tau[s][rows[i]];
-        for (int jj = 0; jj < batchRows.length; jj++) row[batchRows[jj]] += invFactor * dw[jj];
+        for (int jj = 0; jj < batchRows.length; jj++) row[batchRows[jj]] -= wv[jj] * dw[jj];
       }
     }
 
@@ -307,6 +299,93 @@ public final class ExactUnroll {
       List<Tensor> out = new ArrayList<>();
       for (String key : keys) out.add(Tensor.zeros(init.get(key).dtype(), init.get(key).shape()));
       return out;
+    }
+  }
+
+  /**
+   * The adjoint of one optimizer update (θ', σ') = U(θ, σ, g): given (a_θ', a_σ') it returns
+   * (a_θ'ᵀ∂θ'/∂θ + a_σ'ᵀ∂σ'/∂θ, … ∂/∂σ, … ∂/∂g) as detached tensors shaped like θ, σ and g.
+   */
+  private interface UpdateVjp {
+    List<Tensor>[] apply(List<Tensor> aTheta, List<Tensor> aSigma);
+  }
+
+  /** Any optimizer: reverse mode through the graph of its functional {@link Optimizer#update}, built once per step. */
+  private static final class GraphVjp implements UpdateVjp {
+    private final List<Tensor> outs = new ArrayList<>(), ins = new ArrayList<>();
+    private final int p, ns;
+
+    GraphVjp(Optimizer opt, List<String> names, List<Tensor> theta, Map<String, Tensor> state, List<String> stateKeys, List<Tensor> grad, double lr) {
+      List<Tensor> uTheta = Sweep.leaves(theta);
+      List<Tensor> uG = new ArrayList<>();
+      for (Tensor g : grad) uG.add(g.detach().requiresGrad(true));
+      Map<String, Tensor> uState = new LinkedHashMap<>(state);
+      List<Tensor> uSigma = new ArrayList<>();
+      for (String key : stateKeys) {
+        Tensor leaf = state.get(key).detach().requiresGrad(true);
+        uState.put(key, leaf);
+        uSigma.add(leaf);
+      }
+      Optimizer.Update u = opt.update(names, uTheta, uState, uG, lr);
+      outs.addAll(u.params());
+      for (String key : stateKeys) outs.add(u.state().get(key));
+      ins.addAll(uTheta);
+      ins.addAll(uSigma);
+      ins.addAll(uG);
+      p = uTheta.size();
+      ns = uSigma.size();
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public List<Tensor>[] apply(List<Tensor> aTheta, List<Tensor> aSigma) {
+      List<Tensor> seeds = new ArrayList<>(aTheta);
+      seeds.addAll(aSigma);
+      List<Tensor> adj = Sweep.detached(Autograd.grad(outs, seeds, ins, false, true, true));
+      return new List[] {adj.subList(0, p), adj.subList(p, p + ns), adj.subList(p + ns, p + ns + p)};
+    }
+  }
+
+  /**
+   * SGD's update in closed form ({@link Sgd}: d = g + λθ, v' = μv + d, θ' = θ − η·v' for heavy
+   * ball or θ − η·(d + μv') for Nesterov, θ' = θ − η·d without momentum). Its adjoint, with
+   * ā_v = a_v' − η·a_θ' (heavy ball) or a_v' − ημ·a_θ' (Nesterov):
+   * ā_d = ā_v (heavy ball), ā_v − η·a_θ' (Nesterov), −η·a_θ' (no momentum); then b_g = ā_d,
+   * b_v = μ·ā_v, b_θ = a_θ' + λ·ā_d. The same numbers as {@link GraphVjp} up to rounding, without
+   * building and walking a graph per query.
+   */
+  private static final class SgdVjp implements UpdateVjp {
+    private final double mu, wd, lr;
+    private final boolean nesterov;
+
+    SgdVjp(Sgd sgd, double lr) {
+      this.mu = sgd.momentum();
+      this.wd = sgd.weightDecay();
+      this.nesterov = sgd.nesterov();
+      this.lr = lr;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public List<Tensor>[] apply(List<Tensor> aTheta, List<Tensor> aSigma) {
+      int p = aTheta.size();
+      List<Tensor> bTheta = new ArrayList<>(p), bSigma = new ArrayList<>(aSigma.size()), bG = new ArrayList<>(p);
+      try (var off = GradMode.off()) {
+        for (int i = 0; i < p; i++) {
+          Tensor at = aTheta.get(i);
+          Tensor ad;
+          if (mu == 0) {
+            ad = at.mul(-lr);
+          } else {
+            Tensor av = aSigma.get(i).sub(at.mul(nesterov ? lr * mu : lr));
+            ad = nesterov ? av.sub(at.mul(lr)) : av;
+            bSigma.add(av.mul(mu));
+          }
+          bG.add(ad);
+          bTheta.add(wd == 0 ? at : at.add(ad.mul(wd)));
+        }
+      }
+      return new List[] {bTheta, bSigma, bG};
     }
   }
 }

@@ -105,6 +105,26 @@ class CurvatureFitTest {
   }
 
   @Test
+  void deepLinearNetworkWithOneOutputHasExactKroneckerBlocks() {
+    // Without nonlinearities ∂f/∂s_b = W_L···W_{b+1} is the same for every example, so each block of
+    // the Gauss-Newton matrix is exactly (2 g gᵀ) ⊗ E[ā āᵀ] = S ⊗ A: K-FAC and EK-FAC are its exact block diagonal.
+    Rng r = new Rng(15);
+    dev.unroll.nn.Module model = new dev.unroll.nn.Sequential(new Linear(3, 4, DType.F64, r), new Linear(4, 2, DType.F64, r), new Linear(2, 1, DType.F64, r));
+    Tensor x = Tensor.randn(r, DType.F64, 9, 3);
+    AttributionTask t = AttributionTaskOf.split(model, x, new Targets.Regression(Tensor.randn(r, DType.F64, 9, 1)), 8);
+    List<Tensor> p = Fixtures.values(model);
+    double[][] gn = Oracles.gaussNewton(t, p);
+    GradientLayout l = t.layout();
+    double[][] kf = Oracles.dense(Ekfac.kfac(t, p, EXPECTED)), ek = Oracles.dense(Ekfac.ekfac(t, p, EXPECTED));
+    for (int b = 0; b < l.numBlocks(); b++) {
+      assertTrue(Oracles.maxRelative(Oracles.block(gn, l, b), Oracles.block(kf, l, b)) < 1e-11, "K-FAC block " + b);
+      assertTrue(Oracles.maxRelative(Oracles.block(gn, l, b), Oracles.block(ek, l, b)) < 1e-11, "EK-FAC block " + b);
+    }
+    // No cross-block terms.
+    assertEquals(0.0, kf[l.block(0).offset()][l.block(1).offset()]);
+  }
+
+  @Test
   void oneExampleEmpiricalFisherIsExactForKfacAndEkfac() {
     // With one example G = ∇L∇Lᵀ = (g āᵀ)(g āᵀ)ᵀ = (ā āᵀ) ⊗ (g gᵀ): rank one and Kronecker.
     AttributionTask t = linear(10, 1, 4, 3);

@@ -112,6 +112,30 @@ class ExactUnrollTest {
   }
 
   @Test
+  void weightedRunsScoreTheRemovalOfTheirWeight() {
+    // With weights w, removal is wᵢ → 0; to first order τ = −wᵢ·∂f/∂wᵢ = −d f/dε at weights wᵢ·(1 + ε).
+    double[] w = new double[14];
+    Rng rng = new Rng(8);
+    for (int i = 0; i < w.length; i++) w[i] = 0.5 + rng.uniform();
+    w[2] = 0;
+    StageSpec s1 = new StageSpec("w", DataSpec.all("a"), OptimizerSpec.sgd(0.9, 1e-3, false), LrSchedule.constant(0.05), 4, 2, false, 2, 1, null, w);
+    RunConfig c = RunConfig.of(ModelSpec.mlp(Activation.TANH, 3, 4, 1), "mse", DType.F64, 6, s1);
+    Scores sc = ExactUnroll.scores(Trainer.train(c, DATA, TrainOptions.inMemory().keep(Keep.CHECKPOINTS)).trajectory(), QUERIES, F, ExactUnroll.Options.defaults()).stage(0);
+    double eps = 1e-4;
+    for (int i : new int[] {0, 2, 7}) {
+      double[] plus = w.clone(), minus = w.clone();
+      plus[i] *= 1 + eps;
+      minus[i] *= 1 - eps;
+      double[] fp = measure(c.withWeights(0, plus), DATA), fm = measure(c.withWeights(0, minus), DATA);
+      for (int q = 0; q < 3; q++) {
+        double fd = -(fp[q] - fm[q]) / (2 * eps);
+        if (i == 2) assertEquals(0.0, sc.get(q, i));
+        else assertEquals(fd, sc.get(q, i), 1e-6 * Math.abs(fd), "example " + i + " query " + q);
+      }
+    }
+  }
+
+  @Test
   void plainSgdEqualsTheTextbookRecursion() {
     // method.md §2 for plain SGD: v ← ∇f(θ_T); for k = T−1..0: τᵢ += (η_k/B)⟨v, ∇L(zᵢ, θ_k)⟩, v ← v − η_k H_k v;
     // here with explicit Hessians and per-example gradients of a model small enough to write them out.
@@ -140,6 +164,22 @@ class ExactUnrollTest {
       }
     }
     assertThrows(IllegalStateException.class, a::combined);
+  }
+
+  @Test
+  void sgdClosedFormAdjointEqualsTheGraphOfTheUpdate() {
+    RunConfig c = twoStage();
+    TrainResult run = Trainer.train(c, DATA, TrainOptions.inMemory().keep(Keep.CHECKPOINTS));
+    ExactUnroll.Result fast = ExactUnroll.scores(run.trajectory(), QUERIES, F, ExactUnroll.Options.defaults(), false);
+    ExactUnroll.Result graph = ExactUnroll.scores(run.trajectory(), QUERIES, F, ExactUnroll.Options.defaults(), true);
+    for (int s = 0; s < 2; s++) {
+      for (int q = 0; q < QUERIES.size(); q++) {
+        for (int i = 0; i < fast.stage(s).examples(); i++) {
+          double a = fast.stage(s).get(q, i), b = graph.stage(s).get(q, i);
+          assertEquals(b, a, 1e-12 * Math.abs(b), "stage " + s + " query " + q + " example " + i);
+        }
+      }
+    }
   }
 
   @Test
