@@ -64,6 +64,36 @@ public final class SelfCheck {
     }
     report.put("gradient_checks", rows);
     report.put("pass", ok);
+    // OpenCL devices: list them and run every op's checks with all kernels on each (float64 where supported).
+    System.out.print(dev.unroll.autodiff.opencl.OpenCl.devicesReport());
+    List<Map<String, Object>> devices = new ArrayList<>();
+    for (dev.unroll.autodiff.opencl.ClDevice d : dev.unroll.autodiff.opencl.OpenCl.devices()) {
+      Map<String, Object> dv = new LinkedHashMap<>();
+      dv.put("device", d.describe());
+      try {
+        Map<Op, GradCheck.Result> res = dev.unroll.autodiff.opencl.OpenCl.gradCheck(dev.unroll.autodiff.opencl.OpenCl.backend(d.index()));
+        double worst = 0;
+        Op worstOp = null;
+        for (var e : res.entrySet()) {
+          if (!(e.getValue().max() <= worst)) {
+            worst = e.getValue().max();
+            worstOp = e.getKey();
+          }
+        }
+        boolean pass = worst <= TOLERANCE;
+        ok &= pass;
+        dv.put("ops_checked", res.size());
+        dv.put("worst_rel_error", worst);
+        dv.put("worst_op", String.valueOf(worstOp));
+        dv.put("pass", pass);
+        System.out.printf("  device %d: %d ops checked, worst relative error %.2e (%s): %s%n", d.index(), res.size(), worst, worstOp, pass ? "ok" : "FAIL");
+      } catch (RuntimeException e) {
+        dv.put("error", e.getMessage());
+        System.out.printf("  device %d: not checked (%s)%n", d.index(), e.getMessage());
+      }
+      devices.add(dv);
+    }
+    report.put("opencl_devices", devices);
     System.out.println(ok ? "All gradient checks passed." : "SOME GRADIENT CHECKS FAILED.");
     String json = o.get("json", null);
     if (json != null) {

@@ -12,7 +12,7 @@ import java.util.function.Supplier;
  * belongs to the SIMD kernels, which this module must also build without; where it is absent the
  * kernels are single-threaded already and the work runs as it is.
  */
-final class KernelThreads {
+public final class KernelThreads {
   private KernelThreads() {}
 
   private static final MethodHandle WITH_THREADS = find();
@@ -28,7 +28,7 @@ final class KernelThreads {
 
   /** {@code body} with one kernel thread on this thread. */
   @SuppressWarnings("unchecked")
-  static <T> T single(Supplier<T> body) {
+  public static <T> T single(Supplier<T> body) {
     if (WITH_THREADS == null) return body.get();
     try {
       return (T) WITH_THREADS.invoke(1, body);

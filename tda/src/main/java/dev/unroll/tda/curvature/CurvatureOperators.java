@@ -56,7 +56,9 @@ public final class CurvatureOperators {
           }
           h = h.reshape(out.shape());
         }
-        return ParameterVector.concat(Autograd.grad(List.of(out), List.of(h), leaves, false, false, true));
+        // The JVP's second reverse pass frees parts of the forward graph: run the forward again for the VJP.
+        Tensor again = model.withParameters(leaves, () -> model.forward(b.x().to(leaves.get(0).dtype())));
+        return ParameterVector.concat(Autograd.grad(List.of(again), List.of(h), leaves, false, false, true));
       }
     };
   }
