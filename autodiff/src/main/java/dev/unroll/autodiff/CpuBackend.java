@@ -227,8 +227,10 @@ public final class CpuBackend implements Backend {
   /** A matrix operand whose last two axes have unit stride in one of them (else a copy). */
   private Tensor matrixOperand(Tensor x) {
     int r = x.rank();
-    boolean rowMajor = x.strides[r - 1] == 1 || x.shape[r - 1] == 1;
-    boolean colMajor = x.strides[r - 2] == 1 || x.shape[r - 2] == 1;
+    int rows = x.shape[r - 2], cols = x.shape[r - 1];
+    // A leading dimension shorter than the run (e.g. stride 0 from expand) cannot be passed to GEMM.
+    boolean rowMajor = (x.strides[r - 1] == 1 || cols == 1) && (x.strides[r - 2] >= cols || rows == 1);
+    boolean colMajor = (x.strides[r - 2] == 1 || rows == 1) && (x.strides[r - 1] >= rows || cols == 1);
     return rowMajor || colMajor ? x : contiguous(x);
   }
 

@@ -32,7 +32,7 @@ public final class Derivatives {
     if (!y.backend.isCpu()) w = y.backend.fromCpu(w).requiresGrad(true);
     List<Tensor> jtw = Autograd.grad(List.of(y), List.of(w), params, true, true, true);
     Tensor s = dot(jtw, u);
-    if (!s.requiresGrad) return Tensor.zeros(y.dtype(), y.shape());
+    if (!s.requiresGrad) return zerosLike(y);
     return Autograd.grad(List.of(s), null, List.of(w), false, false, true).get(0);
   }
 
@@ -57,10 +57,16 @@ public final class Derivatives {
     Tensor s = dot(grad, v);
     if (!s.requiresGrad) {
       List<Tensor> zeros = new ArrayList<>();
-      for (Tensor p : params) zeros.add(Tensor.zeros(p.dtype(), p.shape()));
+      for (Tensor p : params) zeros.add(zerosLike(p));
       return zeros;
     }
     return Autograd.grad(List.of(s), null, params, false, retain, true);
+  }
+
+  /** Zeros of x's shape and dtype on x's backend. */
+  private static Tensor zerosLike(Tensor x) {
+    Tensor z = Tensor.zeros(x.dtype(), x.shape());
+    return x.backend.isCpu() ? z : x.backend.fromCpu(z);
   }
 
   /** Σᵢ ⟨aᵢ, bᵢ⟩ as a scalar tensor (differentiable in a; b is treated as given). */
@@ -87,7 +93,9 @@ public final class Derivatives {
     for (int j = 0; j < n; j++) {
       double[] e = new double[n];
       e[j] = 1;
-      Tensor col = hvpFromGradient(g, List.of(p), List.of(Tensor.of(p.dtype(), e, p.shape())), true).get(0);
+      Tensor ej = Tensor.of(p.dtype(), e, p.shape());
+      if (!p.backend.isCpu()) ej = p.backend.fromCpu(ej);
+      Tensor col = hvpFromGradient(g, List.of(p), List.of(ej), true).get(0);
       h[j] = col.toDoubleArray();
     }
     // Column j of H is H·eⱼ; transpose so that h[i][j] = ∂²f/∂xᵢ∂xⱼ.

@@ -41,6 +41,12 @@ public final class OpCases {
     return Tensor.of(v, shape);
   }
 
+  /** A constant with {@code ref}'s dtype and backend, so that a case runs unchanged in float32 or on a device. */
+  private static Tensor like(Tensor ref, double[] values, int... shape) {
+    Tensor t = Tensor.of(ref.dtype(), values, shape);
+    return ref.backend().isCpu() ? t : ref.backend().fromCpu(t);
+  }
+
   private static Case c(Op op, List<Tensor> in, Function<List<Tensor>, Tensor> fn) {
     return new Case(op, in, fn);
   }
@@ -79,7 +85,7 @@ public final class OpCases {
     m.put(Op.MEAN, c(Op.MEAN, List.of(rand(r, 2, 3, 4)), x -> x.get(0).mean(1).square()));
     m.put(Op.MAX, c(Op.MAX, List.of(distinct(r, 3, 4)), x -> x.get(0).max(1).square()));
     m.put(Op.WHERE, c(Op.WHERE, List.of(rand(r, 3, 4), rand(r, 4)),
-        x -> Ops.where(Tensor.of(new double[] {1, 0, 0, 1}, 4), x.get(0), x.get(1)).square()));
+        x -> Ops.where(like(x.get(0), new double[] {1, 0, 0, 1}, 4), x.get(0), x.get(1)).square()));
     m.put(Op.SOFTMAX, c(Op.SOFTMAX, List.of(rand(r, 3, 5)), x -> x.get(0).softmax(1)));
     m.put(Op.LOG_SOFTMAX, c(Op.LOG_SOFTMAX, List.of(rand(r, 3, 5)), x -> x.get(0).logSoftmax(-1)));
     m.put(Op.LOGSUMEXP, c(Op.LOGSUMEXP, List.of(rand(r, 3, 5)), x -> x.get(0).logsumexp(0)));
@@ -95,7 +101,8 @@ public final class OpCases {
     m.put(Op.CONTIGUOUS, c(Op.CONTIGUOUS, List.of(rand(r, 3, 4)), x -> Ops.contiguous(x.get(0).t()).square()));
     // Inputs on a 2⁻¹⁰ grid so that x ± h survives the float32 round trip exactly.
     m.put(Op.CAST, c(Op.CAST, List.of(Tensor.of(new double[] {0.5, -1.25, 1.9990234375}, 3)), x -> x.get(0).to(DType.F32).to(DType.F64)));
-    m.put(Op.TRANSFER, c(Op.TRANSFER, List.of(rand(r, 3)), x -> x.get(0).to(Backends.SCALAR).mul(x.get(0))));
+    // To the scalar CPU backend and back to the input's backend (a round trip when that is a device).
+    m.put(Op.TRANSFER, c(Op.TRANSFER, List.of(rand(r, 3)), x -> x.get(0).to(Backends.SCALAR).to(x.get(0).backend()).mul(x.get(0))));
     return m;
   }
 }

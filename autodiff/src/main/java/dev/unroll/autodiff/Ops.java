@@ -164,9 +164,20 @@ public final class Ops {
       throw new IllegalArgumentException("matmul: inner dimensions differ: " + Shape.str(a.shape) + " · " + Shape.str(b.shape));
     }
     Tensor out = Backends.dispatch("matmul", a, b).matmul(a, b);
+    // Each gradient is formed in its operand's memory layout: for a transposed operand (the Wᵀ of
+    // x·Wᵀ) it is computed as the transpose of a row-major product, (gᵀ·a)ᵀ instead of aᵀ·g, so the
+    // gradient that reaches W through the transpose is row-major and needs no strided copy or
+    // strided accumulation downstream. Same products summed in the same order.
+    boolean sameBatch = a.rank() == b.rank() && Arrays.equals(a.shape, 0, a.rank() - 2, b.shape, 0, b.rank() - 2);
     return record(Op.MATMUL, out, g -> new Tensor[] {
-        a.requiresGrad ? matmul(g, transpose(b, -2, -1)) : null,
-        b.requiresGrad ? matmul(transpose(a, -2, -1), g) : null}, a, b);
+        !a.requiresGrad ? null : sameBatch && columnMajor(a) ? transpose(matmul(b, transpose(g, -2, -1)), -2, -1) : matmul(g, transpose(b, -2, -1)),
+        !b.requiresGrad ? null : sameBatch && columnMajor(b) ? transpose(matmul(transpose(g, -2, -1), a), -2, -1) : matmul(transpose(a, -2, -1), g)}, a, b);
+  }
+
+  /** True when the last two axes of x are stored column by column (a transposed row-major matrix). */
+  private static boolean columnMajor(Tensor x) {
+    int r = x.rank();
+    return x.strides[r - 2] == 1 && x.strides[r - 1] != 1 && x.shape[r - 1] != 1;
   }
 
   /** Axis permutation (a view): out.shape[i] = a.shape[p[i]]. ∂/∂a = g permuted by p⁻¹. */

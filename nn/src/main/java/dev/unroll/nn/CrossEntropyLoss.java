@@ -1,6 +1,9 @@
 package dev.unroll.nn;
 
+import dev.unroll.autodiff.DType;
+import dev.unroll.autodiff.GradMode;
 import dev.unroll.autodiff.Ops;
+import dev.unroll.autodiff.Rng;
 import dev.unroll.autodiff.Tensor;
 import java.util.Arrays;
 
@@ -13,6 +16,31 @@ public final class CrossEntropyLoss implements Loss {
   public Tensor perExample(Tensor output, Targets y) {
     Targets.Classes c = Labels.of("CrossEntropyLoss", output, y);
     return Ops.crossEntropy(output, c.labels());
+  }
+
+  /** y ~ Categorical(softmax(f(x))) per row, by inverting the cumulative probabilities at a uniform draw. */
+  @Override
+  public Targets sample(Tensor output, Rng rng) {
+    if (output.rank() != 2) throw new IllegalArgumentException("CrossEntropyLoss.sample: logits of shape " + Arrays.toString(output.shape()) + ", expected [B, C]");
+    int b = output.dim(0), k = output.dim(1);
+    double[] p;
+    try (var s = GradMode.off()) {
+      p = output.detach().to(DType.F64).softmax(1).toDoubleArray();
+    }
+    int[] labels = new int[b];
+    for (int i = 0; i < b; i++) {
+      double u = rng.uniform(), acc = 0;
+      int c = k - 1;
+      for (int j = 0; j < k; j++) {
+        acc += p[i * k + j];
+        if (u < acc) {
+          c = j;
+          break;
+        }
+      }
+      labels[i] = c;
+    }
+    return new Targets.Classes(labels, k);
   }
 
   @Override

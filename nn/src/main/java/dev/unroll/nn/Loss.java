@@ -1,5 +1,6 @@
 package dev.unroll.nn;
 
+import dev.unroll.autodiff.Rng;
 import dev.unroll.autodiff.Tensor;
 import java.util.Arrays;
 
@@ -10,6 +11,13 @@ import java.util.Arrays;
 public interface Loss {
   /** The per-example losses [B] of model outputs [B, ...] against their targets. */
   Tensor perExample(Tensor output, Targets y);
+
+  /**
+   * Targets drawn from the model's predictive distribution p(y | f), the one whose negative
+   * log-likelihood is this loss up to a constant: what the true Fisher (method.md §3, EK-FAC
+   * factor S) differentiates instead of the real labels. Uses {@code rng} in row order.
+   */
+  Targets sample(Tensor output, Rng rng);
 
   /** (1/B)·Σᵢ Lᵢ, a scalar. */
   default Tensor mean(Tensor output, Targets y) {

@@ -18,7 +18,7 @@ public final class Margin implements Measurement {
     if (k < 2) throw new IllegalArgumentException("Margin needs at least 2 classes, got " + k);
     double[] mask = new double[b * k];
     for (int i = 0; i < b; i++) mask[i * k + c.labels()[i]] = 1;
-    Tensor isTrue = Tensor.of(output.dtype(), mask, b, k);
+    Tensor isTrue = Tensor.of(output.dtype(), mask, b, k).to(output.backend());
     Tensor others = Ops.where(isTrue, output.constant(Double.NEGATIVE_INFINITY), output);
     Tensor correct = Ops.gather(output, 1, c.labels(), new int[] {b, 1}).reshape(b);
     return correct.sub(others.logsumexp(1));

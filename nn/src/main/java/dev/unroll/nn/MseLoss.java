@@ -1,5 +1,6 @@
 package dev.unroll.nn;
 
+import dev.unroll.autodiff.Rng;
 import dev.unroll.autodiff.Tensor;
 import java.util.Arrays;
 
@@ -15,6 +16,17 @@ public final class MseLoss implements Loss {
   public Tensor perExample(Tensor output, Targets y) {
     Tensor d = Residuals.of("MseLoss", output, y);
     return d.mul(d).sum(1);
+  }
+
+  /** y ~ N(f(x), ½·I): yⱼ = fⱼ + ξⱼ/√2 with ξⱼ standard normal, whose −log density is Σⱼ (yⱼ − fⱼ)² + const. */
+  @Override
+  public Targets sample(Tensor output, Rng rng) {
+    Tensor f = output.rank() == 1 ? output.reshape(output.dim(0), 1) : output;
+    if (f.rank() != 2) throw new IllegalArgumentException("MseLoss.sample: output of shape " + Arrays.toString(output.shape()) + ", expected [B, d]");
+    double[] v = f.toDoubleArray();
+    double s = Math.sqrt(0.5);
+    for (int i = 0; i < v.length; i++) v[i] += s * rng.normal();
+    return new Targets.Regression(Tensor.of(f.dtype(), v, f.shape()));
   }
 
   @Override

@@ -94,7 +94,7 @@ public class Adam extends StatefulOptimizer {
     double stepSize = lr / (1 - Math.pow(beta1, t));
     double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
     double decay = decoupled ? 1 - lr * weightDecay : 0;
-    step(p, g, b[0], b[1], beta1, 1 - beta1, beta2, 1 - beta2, eps, decoupled ? 0 : weightDecay, decay, stepSize, bc2Sqrt, decoupled && weightDecay != 0);
+    step(p, g, b[0], b[1], beta1, 1 - beta1, beta2, 1 - beta2, eps, weightDecay, decay, stepSize, bc2Sqrt, !decoupled && weightDecay != 0, decoupled && weightDecay != 0);
   }
 
   @Override
@@ -103,16 +103,16 @@ public class Adam extends StatefulOptimizer {
     double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
     double decay = decoupled ? 1 - lr * weightDecay : 0;
     step(p, g, b[0], b[1], (float) beta1, (float) (1 - beta1), (float) beta2, (float) (1 - beta2), (float) eps,
-        decoupled ? 0f : (float) weightDecay, (float) decay, (float) stepSize, (float) bc2Sqrt, decoupled && weightDecay != 0);
+        (float) weightDecay, (float) decay, (float) stepSize, (float) bc2Sqrt, !decoupled && weightDecay != 0, decoupled && weightDecay != 0);
   }
 
   /** One float64 parameter in place; same operations and order as {@link #update}. */
   static void step(double[] p, double[] g, double[] m, double[] v, double b1, double c1, double b2, double c2, double eps,
-      double l2, double decay, double stepSize, double bc2Sqrt, boolean decoupledDecay) {
+      double wd, double decay, double stepSize, double bc2Sqrt, boolean l2Decay, boolean decoupledDecay) {
     for (int i = 0; i < p.length; i++) {
       double pi = p[i], d = g[i];
       if (decoupledDecay) pi = pi * decay;
-      if (l2 != 0) d = d + pi * l2;
+      if (l2Decay) d = d + pi * wd;
       double mi = m[i] * b1 + d * c1;
       double vi = v[i] * b2 + d * d * c2;
       m[i] = mi;
@@ -124,11 +124,11 @@ public class Adam extends StatefulOptimizer {
 
   /** The float32 version: constants rounded to float once, as the tensor ops do. */
   static void step(float[] p, float[] g, float[] m, float[] v, float b1, float c1, float b2, float c2, float eps,
-      float l2, float decay, float stepSize, float bc2Sqrt, boolean decoupledDecay) {
+      float wd, float decay, float stepSize, float bc2Sqrt, boolean l2Decay, boolean decoupledDecay) {
     for (int i = 0; i < p.length; i++) {
       float pi = p[i], d = g[i];
       if (decoupledDecay) pi = pi * decay;
-      if (l2 != 0) d = d + pi * l2;
+      if (l2Decay) d = d + pi * wd;
       float mi = m[i] * b1 + d * c1;
       float vi = v[i] * b2 + d * d * c2;
       m[i] = mi;

@@ -81,7 +81,7 @@ public final class Sgd extends StatefulOptimizer {
 
   @Override
   void kernel(float[] p, float[] g, float[][] buffers, double lr, long t) {
-    step(p, g, momentum == 0 ? null : buffers[0], (float) lr, (float) momentum, (float) weightDecay, nesterov);
+    step(p, g, momentum == 0 ? null : buffers[0], (float) lr, (float) momentum, (float) weightDecay, weightDecay != 0, nesterov);
   }
 
   /** The update of one float64 parameter in place (v null when μ = 0); same operations and order as {@link #update}. */
@@ -98,11 +98,14 @@ public final class Sgd extends StatefulOptimizer {
     }
   }
 
-  /** The float32 version: constants rounded to float once, as the tensor ops do. */
-  static void step(float[] p, float[] g, float[] v, float lr, float mu, float wd, boolean nesterov) {
+  /**
+   * The float32 version: constants rounded to float once, as the tensor ops do; {@code decay} says
+   * whether λ ≠ 0 before rounding (as {@link #update} decides).
+   */
+  static void step(float[] p, float[] g, float[] v, float lr, float mu, float wd, boolean decay, boolean nesterov) {
     for (int i = 0; i < p.length; i++) {
       float d = g[i];
-      if (wd != 0) d = d + p[i] * wd;
+      if (decay) d = d + p[i] * wd;
       if (v != null) {
         float vi = v[i] * mu + d;
         v[i] = vi;

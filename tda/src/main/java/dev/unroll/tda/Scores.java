@@ -73,6 +73,16 @@ public record Scores(String method, double[][] values, Map<String, String> setti
     return values.length == 0 ? 0 : values[0].length;
   }
 
+  /** Alias of {@link #numQueries()}. */
+  public int queries() {
+    return numQueries();
+  }
+
+  /** Alias of {@link #numTrain()}. */
+  public int examples() {
+    return numTrain();
+  }
+
   public double get(int q, int m) {
     return values[q][m];
   }

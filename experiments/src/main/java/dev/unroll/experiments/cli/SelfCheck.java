@@ -29,7 +29,7 @@ public final class SelfCheck {
   public static final double TOLERANCE = 1e-6;
 
   public static int run(String[] args) throws Exception {
-    Options o = Options.parse(args, Set.of("json"), Set.of());
+    Options o = Options.parse(args, Set.of("json"), Set.of("no-speed"));
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("machine", machine());
     List<Backend> backends = new ArrayList<>(List.of(Backends.SCALAR, Backends.SIMD));
@@ -63,7 +63,51 @@ public final class SelfCheck {
       }
     }
     report.put("gradient_checks", rows);
+    if (!o.flag("no-speed")) {
+      // A quick kernel reading (the JMH suite, ./unroll bench, gives the careful figures).
+      Map<String, Object> gemm = new LinkedHashMap<>();
+      System.out.println("GEMM 1024x1024 (median GFLOP/s over about 1 s each; peak per core here is about 102 float32 / 51 float64 at 3.2 GHz):");
+      for (boolean f64 : new boolean[] {false, true}) {
+        for (int threads : new int[] {1, Runtime.getRuntime().availableProcessors()}) {
+          double g = dev.unroll.autodiff.GemmMeter.gflops(f64, 1024, threads, 1000);
+          String key = (f64 ? "float64" : "float32") + "_threads_" + threads;
+          gemm.put(key, g);
+          System.out.printf("  %-8s %d thread%s: %6.1f GFLOP/s%n", f64 ? "float64" : "float32", threads, threads == 1 ? " " : "s", g);
+        }
+      }
+      report.put("gemm_1024_gflops", gemm);
+    }
     report.put("pass", ok);
+    // OpenCL devices: list them and run every op's checks with all kernels on each (float64 where supported).
+    System.out.print(dev.unroll.autodiff.opencl.OpenCl.devicesReport());
+    List<Map<String, Object>> devices = new ArrayList<>();
+    for (dev.unroll.autodiff.opencl.ClDevice d : dev.unroll.autodiff.opencl.OpenCl.devices()) {
+      Map<String, Object> dv = new LinkedHashMap<>();
+      dv.put("device", d.describe());
+      try {
+        Map<Op, GradCheck.Result> res = dev.unroll.autodiff.opencl.OpenCl.gradCheck(dev.unroll.autodiff.opencl.OpenCl.backend(d.index()));
+        double worst = 0;
+        Op worstOp = null;
+        for (var e : res.entrySet()) {
+          if (!(e.getValue().max() <= worst)) {
+            worst = e.getValue().max();
+            worstOp = e.getKey();
+          }
+        }
+        boolean pass = worst <= TOLERANCE;
+        ok &= pass;
+        dv.put("ops_checked", res.size());
+        dv.put("worst_rel_error", worst);
+        dv.put("worst_op", String.valueOf(worstOp));
+        dv.put("pass", pass);
+        System.out.printf("  device %d: %d ops checked, worst relative error %.2e (%s): %s%n", d.index(), res.size(), worst, worstOp, pass ? "ok" : "FAIL");
+      } catch (RuntimeException e) {
+        dv.put("error", e.getMessage());
+        System.out.printf("  device %d: not checked (%s)%n", d.index(), e.getMessage());
+      }
+      devices.add(dv);
+    }
+    report.put("opencl_devices", devices);
     System.out.println(ok ? "All gradient checks passed." : "SOME GRADIENT CHECKS FAILED.");
     String json = o.get("json", null);
     if (json != null) {

@@ -1,0 +1,258 @@
+package dev.unroll.autodiff;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * float32 GEMM for {@link SimdGemm}: operand packing, the register-tiled micro-kernel, the
+ * cache-blocked loops over a sub-block of C, and a plain vectorized path for tiny problems.
+ *
+ * <p>Every method computes C[i][j] (+)= Σ_p A(i,p)·B(p,j) for the elements of its sub-block with the
+ * same arithmetic whatever the sub-block: p runs in blocks of {@link #KC} in increasing order; within
+ * a block one fused multiply-add chain over p starting from 0; the block's sum is then added to C
+ * (or stored, for the first block when not accumulating). The split of C between threads therefore
+ * never changes a result bit.
+ */
+final class Gemm32 {
+  private Gemm32() {}
+
+  static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  /** Lanes per vector. */
+  static final int L = S.length();
+  /** Micro-tile rows: four rows of two vectors keep 8 accumulators live, which AVX2 holds without spilling. */
+  static final int MR = 4;
+  /** Micro-tile columns. */
+  static final int NR = 2 * L;
+  /** Depth of a packed block: a KC×NR panel of B stays in L1. */
+  static final int KC = Integer.getInteger("gemm.kc", 256);
+  /** Rows of A per block: an MC×KC block of A stays in L2. */
+  static final int MC = Integer.getInteger("gemm.mc", 128);
+  /** Columns of B per packed block (L3). */
+  static final int NC = Integer.getInteger("gemm.nc", 2048);
+  static final boolean PACK_A = Boolean.getBoolean("gemm.packA");
+
+  /** Per-thread packing buffers, grown on demand and reused. */
+  private static final class Scratch {
+    float[] a = new float[0];
+    float[] b = new float[0];
+    final float[] tile = new float[MR * NR];
+
+    float[] a(int n) {
+      if (a.length < n) a = new float[n];
+      return a;
+    }
+
+    float[] b(int n) {
+      if (b.length < n) b = new float[n];
+      return b;
+    }
+  }
+
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  /**
+   * The rows [i0, i1) and columns [j0, j1) of C (+)= op(A)·op(B), cache-blocked and packed; k ≥ 1.
+   * Arguments as in {@link ScalarKernels#gemm}.
+   */
+  static void blocked(boolean ta, boolean tb, int i0, int i1, int j0, int j1, int k,
+      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+      float[] c, int cOff, int ldc, boolean accumulate) {
+    Scratch s = SCRATCH.get();
+    float[] tile = s.tile;
+    for (int jc = j0; jc < j1; jc += NC) {
+      int nc = Math.min(NC, j1 - jc);
+      for (int pc = 0; pc < k; pc += KC) {
+        int kc = Math.min(KC, k - pc);
+        float[] bp = s.b(kc * roundUp(nc, NR));
+        packB(tb, b, bOff, ldb, pc, kc, jc, nc, bp);
+        boolean add = accumulate || pc > 0;
+        for (int ic = i0; ic < i1; ic += MC) {
+          int mc = Math.min(MC, i1 - ic);
+          // Element (r, p) of the A block lies at ap[aBase + r·aRow + p].
+          float[] ap;
+          int aBase, aRow;
+          if (!ta && !PACK_A) {
+            // Rows of A are already contiguous in p: read them in place.
+            ap = a;
+            aBase = aOff + ic * lda + pc;
+            aRow = lda;
+          } else if (!ta) {
+            ap = s.a(mc * kc);
+            for (int i = 0; i < mc; i++) System.arraycopy(a, aOff + (ic + i) * lda + pc, ap, i * kc, kc);
+            aBase = 0;
+            aRow = kc;
+          } else {
+            ap = s.a(mc * kc);
+            packTransposedA(a, aOff, lda, ic, mc, pc, kc, ap);
+            aBase = 0;
+            aRow = kc;
+          }
+          for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            int bBase = jr * kc;
+            for (int ir = 0; ir < mc; ir += MR) {
+              int mr = Math.min(MR, mc - ir);
+              int r0 = aBase + ir * aRow;
+              // Rows past the edge repeat the last row; their results are discarded.
+              int r1 = r0 + Math.min(1, mr - 1) * aRow;
+              int r2 = r0 + Math.min(2, mr - 1) * aRow;
+              int r3 = r0 + Math.min(3, mr - 1) * aRow;
+              int ci = cOff + (ic + ir) * ldc + jc + jr;
+              if (mr == MR && nr == NR) {
+                kernel(kc, ap, r0, r1, r2, r3, bp, bBase, c, ci, ldc, add);
+              } else {
+                kernel(kc, ap, r0, r1, r2, r3, bp, bBase, tile, 0, NR, false);
+                for (int r = 0; r < mr; r++) {
+                  int cr = ci + r * ldc, tr = r * NR;
+                  if (add) for (int j = 0; j < nr; j++) c[cr + j] += tile[tr + j];
+                  else System.arraycopy(tile, tr, c, cr, nr);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * The 4×NR register tile: C[r][j] (+)= Σ_{p&lt;kc} a[ar + p]·b[b0 + p·NR + j] for the four row
+   * starts ar ∈ {r0, r1, r2, r3}; row r of the tile goes to c[c0 + r·ldc + j].
+   */
+  private static void kernel(int kc, float[] a, int r0, int r1, int r2, int r3,
+      float[] b, int b0, float[] c, int c0, int ldc, boolean add) {
+    FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+    FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+    FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+    FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+    for (int p = 0; p < kc; p++) {
+      int bi = b0 + p * NR;
+      FloatVector bv0 = FloatVector.fromArray(S, b, bi);
+      FloatVector bv1 = FloatVector.fromArray(S, b, bi + L);
+      FloatVector av = FloatVector.broadcast(S, a[r0 + p]);
+      c00 = av.fma(bv0, c00);
+      c01 = av.fma(bv1, c01);
+      av = FloatVector.broadcast(S, a[r1 + p]);
+      c10 = av.fma(bv0, c10);
+      c11 = av.fma(bv1, c11);
+      av = FloatVector.broadcast(S, a[r2 + p]);
+      c20 = av.fma(bv0, c20);
+      c21 = av.fma(bv1, c21);
+      av = FloatVector.broadcast(S, a[r3 + p]);
+      c30 = av.fma(bv0, c30);
+      c31 = av.fma(bv1, c31);
+    }
+    int c1 = c0 + ldc, c2 = c1 + ldc, c3 = c2 + ldc;
+    if (add) {
+      c00 = c00.add(FloatVector.fromArray(S, c, c0));
+      c01 = c01.add(FloatVector.fromArray(S, c, c0 + L));
+      c10 = c10.add(FloatVector.fromArray(S, c, c1));
+      c11 = c11.add(FloatVector.fromArray(S, c, c1 + L));
+      c20 = c20.add(FloatVector.fromArray(S, c, c2));
+      c21 = c21.add(FloatVector.fromArray(S, c, c2 + L));
+      c30 = c30.add(FloatVector.fromArray(S, c, c3));
+      c31 = c31.add(FloatVector.fromArray(S, c, c3 + L));
+    }
+    c00.intoArray(c, c0);
+    c01.intoArray(c, c0 + L);
+    c10.intoArray(c, c1);
+    c11.intoArray(c, c1 + L);
+    c20.intoArray(c, c2);
+    c21.intoArray(c, c2 + L);
+    c30.intoArray(c, c3);
+    c31.intoArray(c, c3 + L);
+  }
+
+  /**
+   * Packs rows [pc, pc+kc) × columns [jc, jc+nc) of op(B) into panels of NR columns: element (p, j)
+   * goes to bp[(j / NR)·kc·NR + p·NR + j mod NR]; the last panel is padded with zeros.
+   */
+  private static void packB(boolean tb, float[] b, int bOff, int ldb, int pc, int kc, int jc, int nc, float[] bp) {
+    for (int jr = 0; jr < nc; jr += NR) {
+      int nr = Math.min(NR, nc - jr);
+      int dst = jr * kc;
+      if (!tb) {
+        int src = bOff + pc * ldb + jc + jr;
+        if (nr == NR) {
+          for (int p = 0; p < kc; p++, src += ldb, dst += NR) {
+            FloatVector.fromArray(S, b, src).intoArray(bp, dst);
+            FloatVector.fromArray(S, b, src + L).intoArray(bp, dst + L);
+          }
+        } else {
+          for (int p = 0; p < kc; p++, src += ldb, dst += NR) {
+            for (int j = 0; j < nr; j++) bp[dst + j] = b[src + j];
+            for (int j = nr; j < NR; j++) bp[dst + j] = 0f;
+          }
+        }
+      } else {
+        // Column j of the panel is row (jc + jr + j) of the stored B, contiguous in p.
+        for (int j = 0; j < nr; j++) {
+          int src = bOff + (jc + jr + j) * ldb + pc;
+          for (int p = 0; p < kc; p++) bp[dst + p * NR + j] = b[src + p];
+        }
+        for (int j = nr; j < NR; j++) for (int p = 0; p < kc; p++) bp[dst + p * NR + j] = 0f;
+      }
+    }
+  }
+
+  /** Packs rows [ic, ic+mc) × columns [pc, pc+kc) of op(A) = Aᵀ row-major: element (i, p) to ap[i·kc + p]. */
+  private static void packTransposedA(float[] a, int aOff, int lda, int ic, int mc, int pc, int kc, float[] ap) {
+    for (int i = 0; i < mc; i++) {
+      int src = aOff + pc * lda + ic + i, dst = i * kc;
+      for (int p = 0; p < kc; p++, src += lda) ap[dst + p] = a[src];
+    }
+  }
+
+  /**
+   * C (+)= op(A)·op(B) without packing, for problems too small to repay it: rows of C one vector of
+   * columns at a time (each element one multiply-add chain over p), the remaining columns by dot
+   * products.
+   */
+  static void small(boolean ta, boolean tb, int m, int n, int k,
+      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+      float[] c, int cOff, int ldc, boolean accumulate) {
+    int ai = ta ? 1 : lda, ap = ta ? lda : 1;
+    int bj = tb ? ldb : 1, bp = tb ? 1 : ldb;
+    for (int i = 0; i < m; i++) {
+      int aRow = aOff + i * ai, cRow = cOff + i * ldc;
+      int j = 0;
+      if (!tb) {
+        for (; j + L <= n; j += L) {
+          FloatVector acc = FloatVector.zero(S);
+          int bi = bOff + j;
+          for (int p = 0, aq = aRow; p < k; p++, aq += ap, bi += ldb) {
+            acc = FloatVector.broadcast(S, a[aq]).fma(FloatVector.fromArray(S, b, bi), acc);
+          }
+          if (accumulate) acc = acc.add(FloatVector.fromArray(S, c, cRow + j));
+          acc.intoArray(c, cRow + j);
+        }
+      }
+      for (; j < n; j++) {
+        int bCol = bOff + j * bj;
+        float sum;
+        if (ap == 1 && bp == 1) {
+          sum = dot(a, aRow, b, bCol, k);
+        } else {
+          sum = 0f;
+          for (int p = 0, aq = aRow, bq = bCol; p < k; p++, aq += ap, bq += bp) sum = Math.fma(a[aq], b[bq], sum);
+        }
+        c[cRow + j] = accumulate ? c[cRow + j] + sum : sum;
+      }
+    }
+  }
+
+  /** Σ_{p&lt;k} x[xo + p]·y[yo + p]: lane-wise partial sums, then the lanes and a scalar tail. */
+  private static float dot(float[] x, int xo, float[] y, int yo, int k) {
+    FloatVector acc = FloatVector.zero(S);
+    int p = 0;
+    for (; p + L <= k; p += L) acc = FloatVector.fromArray(S, x, xo + p).fma(FloatVector.fromArray(S, y, yo + p), acc);
+    float sum = acc.reduceLanes(VectorOperators.ADD);
+    for (; p < k; p++) sum = Math.fma(x[xo + p], y[yo + p], sum);
+    return sum;
+  }
+
+  private static int roundUp(int x, int m) {
+    return (x + m - 1) / m * m;
+  }
+}

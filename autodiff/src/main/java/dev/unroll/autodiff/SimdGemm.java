@@ -1,0 +1,115 @@
+package dev.unroll.autodiff;
+
+/**
+ * Vector API GEMM, float32 and float64: row-major C[m×n] = op(A)·op(B), plus the old C when
+ * {@code accumulate}, with exactly the operand conventions of {@link ScalarKernels#gemm}.
+ *
+ * <p>Problems of at least {@link #BLOCKED_MIN_WORK} multiply-adds run packed and cache-blocked on a
+ * register-tiled micro-kernel (four rows × two vectors of C, fused multiply-adds) and, from
+ * {@link #PARALLEL_MIN_WORK}, on {@link Parallel#threads()} threads, each owning a band of columns
+ * (or of rows, when C is taller than wide). Smaller problems take an unpacked vectorized path.
+ *
+ * <p>Results are deterministic: the path depends only on (m, n, k), and on the blocked path each
+ * element of C is summed in the same order whatever its band, so the result is bit-identical for
+ * any thread count. It differs from the scalar reference by rounding only (the sums are fused and
+ * blocked over p).
+ */
+public final class SimdGemm {
+  private SimdGemm() {}
+
+  /** Multiply-adds (m·n·k) from which the packed, blocked path beats the unpacked one. */
+  static final long BLOCKED_MIN_WORK = 16L * 16 * 16;
+  /** Multiply-adds from which splitting over threads repays waking them. */
+  static final long PARALLEL_MIN_WORK = 1L << 20;
+
+  /** float32 C (+)= op(A)·op(B) on {@link Parallel#threads()} threads; see {@link ScalarKernels#gemm}. */
+  public static void gemm(boolean transA, boolean transB, int m, int n, int k,
+      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+      float[] c, int cOff, int ldc, boolean accumulate) {
+    check(transA, transB, m, n, k, a.length, aOff, lda, b.length, bOff, ldb, c.length, cOff, ldc);
+    if (m == 0 || n == 0) return;
+    if (k == 0) {
+      if (!accumulate) for (int i = 0; i < m; i++) java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+      return;
+    }
+    long work = (long) m * n * k;
+    if (work < BLOCKED_MIN_WORK) {
+      Gemm32.small(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+      return;
+    }
+    int t = work < PARALLEL_MIN_WORK ? 1 : Parallel.threads();
+    boolean byColumns = n >= m;
+    int chunks = Math.min(t, byColumns ? (n + Gemm32.NR - 1) / Gemm32.NR : (m + Gemm32.MR - 1) / Gemm32.MR);
+    if (chunks <= 1) {
+      Gemm32.blocked(transA, transB, 0, m, 0, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+      return;
+    }
+    Parallel.forChunks(chunks, t, ch -> {
+      if (byColumns) {
+        int j0 = Parallel.rangeStart(n, chunks, Gemm32.NR, ch), j1 = Parallel.rangeStart(n, chunks, Gemm32.NR, ch + 1);
+        if (j0 < j1) Gemm32.blocked(transA, transB, 0, m, j0, j1, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+      } else {
+        int i0 = Parallel.rangeStart(m, chunks, Gemm32.MR, ch), i1 = Parallel.rangeStart(m, chunks, Gemm32.MR, ch + 1);
+        if (i0 < i1) Gemm32.blocked(transA, transB, i0, i1, 0, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+      }
+    });
+  }
+
+  /** float64 C (+)= op(A)·op(B) on {@link Parallel#threads()} threads; see {@link ScalarKernels#gemm}. */
+  public static void gemm(boolean transA, boolean transB, int m, int n, int k,
+      double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
+      double[] c, int cOff, int ldc, boolean accumulate) {
+    check(transA, transB, m, n, k, a.length, aOff, lda, b.length, bOff, ldb, c.length, cOff, ldc);
+    if (m == 0 || n == 0) return;
+    if (k == 0) {
+      if (!accumulate) for (int i = 0; i < m; i++) java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0.0);
+      return;
+    }
+    long work = (long) m * n * k;
+    if (work < BLOCKED_MIN_WORK) {
+      Gemm64.small(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+      return;
+    }
+    int t = work < PARALLEL_MIN_WORK ? 1 : Parallel.threads();
+    boolean byColumns = n >= m;
+    int chunks = Math.min(t, byColumns ? (n + Gemm64.NR - 1) / Gemm64.NR : (m + Gemm64.MR - 1) / Gemm64.MR);
+    if (chunks <= 1) {
+      Gemm64.blocked(transA, transB, 0, m, 0, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+      return;
+    }
+    Parallel.forChunks(chunks, t, ch -> {
+      if (byColumns) {
+        int j0 = Parallel.rangeStart(n, chunks, Gemm64.NR, ch), j1 = Parallel.rangeStart(n, chunks, Gemm64.NR, ch + 1);
+        if (j0 < j1) Gemm64.blocked(transA, transB, 0, m, j0, j1, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+      } else {
+        int i0 = Parallel.rangeStart(m, chunks, Gemm64.MR, ch), i1 = Parallel.rangeStart(m, chunks, Gemm64.MR, ch + 1);
+        if (i0 < i1) Gemm64.blocked(transA, transB, i0, i1, 0, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+      }
+    });
+  }
+
+  /** Rejects sizes and layouts that would read or write outside the arrays, naming the operand. */
+  static void check(boolean ta, boolean tb, int m, int n, int k, int aLen, int aOff, int lda,
+      int bLen, int bOff, int ldb, int cLen, int cOff, int ldc) {
+    String shape = "gemm " + (ta ? "Aᵀ" : "A") + "·" + (tb ? "Bᵀ" : "B") + " with m=" + m + ", n=" + n + ", k=" + k;
+    if (m < 0 || n < 0 || k < 0) throw new IllegalArgumentException(shape + ": negative size");
+    if (m == 0 || n == 0) return;
+    if (ldc < n) throw new IllegalArgumentException(shape + ": ldc=" + ldc + " < n");
+    checkSpan(shape, "C", cLen, cOff, m, n, ldc);
+    if (k == 0) return;
+    int aRows = ta ? k : m, aCols = ta ? m : k;
+    int bRows = tb ? n : k, bCols = tb ? k : n;
+    if (lda < aCols) throw new IllegalArgumentException(shape + ": lda=" + lda + " < " + aCols + " (row length of the stored A, " + aRows + "×" + aCols + ")");
+    if (ldb < bCols) throw new IllegalArgumentException(shape + ": ldb=" + ldb + " < " + bCols + " (row length of the stored B, " + bRows + "×" + bCols + ")");
+    checkSpan(shape, "A", aLen, aOff, aRows, aCols, lda);
+    checkSpan(shape, "B", bLen, bOff, bRows, bCols, ldb);
+  }
+
+  private static void checkSpan(String shape, String name, int len, int off, int rows, int cols, int ld) {
+    long last = off + (long) (rows - 1) * ld + cols - 1;
+    if (off < 0 || last >= len) {
+      throw new IllegalArgumentException(shape + ": the stored " + name + " (" + rows + "×" + cols + ", offset " + off
+          + ", leading dimension " + ld + ") needs indices up to " + last + " but its array has length " + len);
+    }
+  }
+}

@@ -1,0 +1,200 @@
+package dev.unroll.experiments.paper;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.unroll.autodiff.Backends;
+import dev.unroll.autodiff.DType;
+import dev.unroll.autodiff.GradMode;
+import dev.unroll.autodiff.Tensor;
+import dev.unroll.experiments.Options;
+import dev.unroll.experiments.eval.GroundTruth;
+import dev.unroll.experiments.eval.Lds;
+import dev.unroll.experiments.report.Plots;
+import dev.unroll.experiments.report.Report;
+import dev.unroll.nn.AbsoluteError;
+import dev.unroll.nn.Activation;
+import dev.unroll.nn.Measurement;
+import dev.unroll.nn.Module;
+import dev.unroll.nn.data.DataSets;
+import dev.unroll.nn.data.Dataset;
+import dev.unroll.nn.data.Splits;
+import dev.unroll.nn.data.Standardizer;
+import dev.unroll.nn.data.TrainTest;
+import dev.unroll.optim.LrSchedule;
+import dev.unroll.optim.OptimizerSpec;
+import dev.unroll.optim.train.DataSource;
+import dev.unroll.optim.train.DataSpec;
+import dev.unroll.optim.train.Keep;
+import dev.unroll.optim.train.KernelThreads;
+import dev.unroll.optim.train.ModelSpec;
+import dev.unroll.optim.train.RunConfig;
+import dev.unroll.optim.train.StageSpec;
+import dev.unroll.optim.train.TrainOptions;
+import dev.unroll.optim.train.TrainResult;
+import dev.unroll.optim.train.Trainer;
+import dev.unroll.tda.AttributionTask;
+import dev.unroll.tda.Scores;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.commons.math3.stat.correlation.SpearmansCorrelation;
+
+/**
+ * The UCI regression experiments (Concrete, Parkinsons): train the recipe's MLP with recorded
+ * checkpoints, score the held-out queries' absolute error with every method, retrain on M random
+ * half-subsets R times each (cached, resumable), and report LDS per method with bootstrap
+ * intervals, how far each method is from exact unrolling, and predicted-vs-actual scatter plots.
+ */
+public final class UciExperiment {
+  private UciExperiment() {}
+
+  /** Inputs and targets standardised with the training split's statistics (method.md §7). */
+  static TrainTest data(String task, Recipe r, String dataFolder, long splitSeed) {
+    // Concrete ships inside the project; only the other sets need a data folder.
+    Dataset full = task.startsWith("concrete") ? DataSets.concrete() : DataSets.locate(dataFolder).parkinsons();
+    TrainTest tt = Splits.split(full, r.trainSize(), r.querySize(), splitSeed);
+    Standardizer sx = Standardizer.fitInputs(tt.train()), sy = Standardizer.fitTargets(tt.train());
+    Dataset train = sy.transformTargets(sx.transformInputs(tt.train())).to(DType.F64).withName(task + "-train");
+    Dataset test = sy.transformTargets(sx.transformInputs(tt.test())).to(DType.F64).withName(task + "-queries");
+    return new TrainTest(train, test);
+  }
+
+  static RunConfig config(Recipe r, String trainName, long seed) {
+    StageSpec stage = StageSpec.of("train", DataSpec.all(trainName), OptimizerSpec.sgd(r.momentum(), r.weightDecay(), false), LrSchedule.constant(r.lr()), r.batchSize(), r.epochs())
+        .withCheckpoints(6, 3);
+    return RunConfig.of(ModelSpec.mlp(Activation.RELU, r.widths()), "mse", DType.F64, seed, stage);
+  }
+
+  /** f(z_q, θ) for every query, without a graph. */
+  static double[] measure(Module model, Measurement f, Dataset queries) {
+    try (var s = GradMode.off()) {
+      return f.perExample(model.forward(queries.x()), queries.y()).toDoubleArray();
+    }
+  }
+
+  public static int run(String task, String[] args) throws Exception {
+    Options o = Options.parse(args, Set.of("scale", "out", "data", "threads", "seed", "epochs", "subsets", "seeds", "queries"), Set.of());
+    Scale scale = Scale.of(o.get("scale", "quick"));
+    scale = new Scale(scale.name(), o.getInt("subsets", scale.subsets()), o.getInt("seeds", scale.seeds()), scale.imageSeeds(), o.getInt("queries", scale.queries()));
+    Recipe recipe = switch (task) {
+      case "concrete" -> Recipe.concrete();
+      case "concrete-early" -> Recipe.concreteEarly();
+      default -> throw new IllegalArgumentException("unknown UCI task " + task);
+    };
+    if (o.getInt("epochs", 0) > 0) recipe = new Recipe(recipe.task(), recipe.widths(), recipe.trainSize(), recipe.querySize(), recipe.lr(), recipe.momentum(), recipe.weightDecay(), recipe.batchSize(), o.getInt("epochs", 0));
+    int threads = o.getInt("threads", Runtime.getRuntime().availableProcessors());
+    long seed = o.getInt("seed", 0);
+    Path out = Path.of(o.get("out", "runs/" + task + "-" + scale.name()));
+    Files.createDirectories(out);
+    long t0 = System.nanoTime();
+
+    TrainTest tt = data(task, recipe, o.get("data", null), 0);
+    Dataset train = tt.train();
+    Dataset queries = tt.test().size() > scale.queries() ? Splits.first(tt.test(), scale.queries()).withName(tt.test().name()) : tt.test();
+    DataSource source = DataSource.of(train, queries);
+    RunConfig config = config(recipe, train.name(), seed);
+    Measurement f = new AbsoluteError();
+    System.out.printf("%s: %d training examples, %d queries, MLP %s, %d epochs, %s scale%n", task, train.size(), queries.size(), java.util.Arrays.toString(recipe.widths()), recipe.epochs(), scale.name());
+
+    long tTrain = System.nanoTime();
+    TrainResult base = Trainer.train(config, source, TrainOptions.recorded(out.resolve("run")).resume(true).keep(Keep.ALL_STEPS));
+    double trainSeconds = (System.nanoTime() - tTrain) / 1e9;
+    AttributionTask attr = new AttributionTask(base.model(), config.lossFunction(), f, train, queries);
+    Context ctx = new Context(recipe, base, attr, f, train, queries);
+    System.out.printf("trained and recorded %d steps in %.1f s; query abs. error mean %.4f%n", base.record().totalSteps(), trainSeconds, mean(measure(base.model(), f, queries)));
+
+    Map<String, Scores> scores = new LinkedHashMap<>();
+    Map<String, Double> seconds = new LinkedHashMap<>();
+    for (MethodRun m : MethodCatalog.all(true, threads, source)) {
+      long ts = System.nanoTime();
+      Scores s = Backends.withCpu(Backends.cpu(), () -> {
+        try {
+          return m.compute().run(ctx);
+        } catch (Exception e) {
+          throw new RuntimeException(m.name() + ": " + e.getMessage(), e);
+        }
+      });
+      double sec = (System.nanoTime() - ts) / 1e9;
+      scores.put(m.name(), s);
+      seconds.put(m.name(), sec);
+      Files.createDirectories(out.resolve("scores"));
+      s.save(out.resolve("scores").resolve(m.name().replaceAll("[^A-Za-z0-9.-]+", "_") + ".npy"));
+      System.out.printf("  %-28s scored in %6.1f s%n", m.name(), sec);
+    }
+
+    // Counterfactual ground truth: M subsets of ⌊N/2⌋, R seeds each.
+    boolean[][] masks = Lds.subsets(train.size(), 0.5, scale.subsets(), 1000 + seed);
+    JsonObject key = new JsonObject();
+    key.add("run", JsonParser.parseString(config.toJson()));
+    key.addProperty("queries", queries.name() + ":" + queries.size());
+    Measurement fq = f;
+    long tGt = System.nanoTime();
+    GroundTruth gt = GroundTruth.compute(out.resolve("ground-truth"), key.toString(), masks, scale.seeds(), queries.size(), threads,
+        (j, r) -> 1_000_000L * (j + 1) + r,
+        (mask, s) -> KernelThreads.single(() -> Trainer.train(config.withData(0, DataSpec.mask(train.name(), mask)).withSeed(s), source,
+            TrainOptions.inMemory().evaluation((model, c) -> measure(model, fq, queries))).measurements()));
+    double gtSeconds = (System.nanoTime() - tGt) / 1e9;
+
+    Report report = new Report(out, task + " (" + scale.name() + " scale)");
+    report.setting("training examples", train.size()).setting("queries", queries.size()).setting("model", "MLP " + java.util.Arrays.toString(recipe.widths()) + ", ReLU")
+        .setting("optimizer", "SGD lr " + recipe.lr() + ", momentum " + recipe.momentum() + ", weight decay " + recipe.weightDecay() + ", batch " + recipe.batchSize() + ", " + recipe.epochs() + " epochs (" + base.record().totalSteps() + " steps)")
+        .setting("checkpoints / segments", "6 / 3").setting("measurement", "absolute error of the standardised target")
+        .setting("ground truth", scale.subsets() + " subsets of alpha = 0.5, " + scale.seeds() + " retrains each (" + gt.directory().getFileName() + ")")
+        .setting("base training seconds", String.format("%.1f", trainSeconds)).setting("retraining seconds (this invocation)", String.format("%.1f", gtSeconds));
+    double[][] actual = gt.meanMeasurements();
+    Scores exact = scores.get(MethodCatalog.EXACT);
+    Map<String, Lds.Result> lds = new LinkedHashMap<>();
+    for (var e : scores.entrySet()) {
+      Lds.Result res = Lds.score(e.getValue().values(), masks, actual, 7);
+      lds.put(e.getKey(), res);
+      report.method(e.getKey(), res, seconds.get(e.getKey()));
+      if (exact != null) report.methodFigure(e.getKey(), "Spearman with exact unrolling", meanRowSpearman(e.getValue().values(), exact.values()));
+    }
+    String best = lds.keySet().stream().filter(k -> k.startsWith("SOURCE")).findFirst().orElse(lds.keySet().iterator().next());
+    double[][] pred = Lds.predicted(scores.get(best).values(), masks);
+    for (int q = 0; q < Math.min(3, queries.size()); q++) {
+      double[] x = new double[masks.length], y = new double[masks.length];
+      for (int j = 0; j < masks.length; j++) {
+        x[j] = pred[j][q];
+        y[j] = actual[j][q];
+      }
+      String png = "scatter-q" + q + ".png";
+      Plots.scatter(best + ", query " + q, "predicted group effect", "actual abs. error after retraining", x, y, out.resolve(png));
+      report.figure(png, best + ": predicted vs actual measurement over the " + masks.length + " subsets, query " + q + " (Spearman " + String.format("%.3f", lds.get(best).perQuery()[q]) + ")");
+    }
+    String table = report.write();
+    System.out.println();
+    System.out.println(table);
+    System.out.printf("Report: %s (total %.1f s)%n", out.resolve("report.md"), (System.nanoTime() - t0) / 1e9);
+    return 0;
+  }
+
+  /** Mean over rows of the Spearman correlation between two score matrices' rows. */
+  static double meanRowSpearman(double[][] a, double[][] b) {
+    SpearmansCorrelation sc = new SpearmansCorrelation();
+    double s = 0;
+    int n = 0;
+    for (int q = 0; q < a.length; q++) {
+      double v = sc.correlation(a[q], b[q]);
+      if (Double.isFinite(v)) {
+        s += v;
+        n++;
+      }
+    }
+    return n == 0 ? Double.NaN : s / n;
+  }
+
+  static double mean(double[] v) {
+    double s = 0;
+    for (double x : v) s += x;
+    return s / v.length;
+  }
+
+  static List<Tensor> params(Context c) {
+    return new ArrayList<>(c.run().model().parameterValues());
+  }
+}

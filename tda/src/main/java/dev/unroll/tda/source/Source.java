@@ -1,0 +1,205 @@
+package dev.unroll.tda.source;
+
+import dev.unroll.autodiff.DType;
+import dev.unroll.autodiff.GradMode;
+import dev.unroll.autodiff.Ops;
+import dev.unroll.autodiff.Tensor;
+import dev.unroll.nn.data.Dataset;
+import dev.unroll.tda.AttributionTask;
+import dev.unroll.tda.Scores;
+import dev.unroll.tda.curvature.Fingerprints;
+import dev.unroll.tda.grad.GradientDots;
+import dev.unroll.tda.grad.Gradients;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * SOURCE (Bae et al. 2024; method.md §4), fitted and ready to score. With segments ℓ = 1..L in step
+ * order, each with closed forms S̄_ℓ (propagation) and r̄_ℓ (in-segment contribution,
+ * {@link FittedSegment}):
+ * <pre>
+ *   τ(z_q, z_m) = ∇f(z_q, θ_T)ᵀ Σ_ℓ w_ℓ (S̄_L ⋯ S̄_{ℓ+1}) r̄_ℓ(z_m),
+ *   r̄_ℓ(z_m) = φ_r(H̄_ℓ) ḡ_ℓ(z_m),   ḡ_ℓ(z_m) = mean over the segment's checkpoints c of ∇L(z_m, θ_c),
+ * </pre>
+ * where w_ℓ = N/N_s for a segment of stage s (N scored training examples, N_s in the stage; 1 for
+ * single-stage runs) and ḡ_ℓ(z_m) = 0 when z_m is not part of the segment's stage. The predicted
+ * change of f when z_m is removed is τ/N, recorded as {@link Scores#EFFECT_SCALE}; positive τ means
+ * removing z_m increases f (method.md §1).
+ *
+ * <p>Computation, per chunk of queries: q = ∇f(z_q, θ_T); v = q; for ℓ = L..1: u_ℓ = r̄_ℓᵀ v (the
+ * gain φ_r,ℓ, sandwiched by P^{1/2} for Adam), then v ← S̄_ℓᵀ v ({@link #segmentVectors}); then
+ * for every checkpoint c of every segment one streaming sweep over its stage's training examples
+ * accumulates (w_ℓ/C_ℓ)·⟨u_ℓ, ∇L(z_m, θ_c)⟩ into the examples' columns. Cost: C gradient sweeps plus the curvature fits (about C times an
+ * EK-FAC influence function).
+ */
+public final class Source {
+  private final SourceInputs inputs;
+  private final SourceOptions options;
+  private final List<FittedSegment> fitted;
+
+  private Source(SourceInputs inputs, SourceOptions options, List<FittedSegment> fitted) {
+    this.inputs = inputs;
+    this.options = options;
+    this.fitted = List.copyOf(fitted);
+  }
+
+  /** Fits every segment's curvature (independent of the queries). */
+  public static Source fit(SourceInputs inputs, SourceOptions options) {
+    List<FittedSegment> out = new ArrayList<>();
+    for (SourceSegment seg : inputs.segments()) {
+      Tensor p = averagedPreconditioner(inputs, seg);
+      out.add(new FittedSegment(seg, SegmentFits.fit(inputs, seg, options, p), p, options.form()));
+    }
+    return new Source(inputs, options, out);
+  }
+
+  /** Fit and score the task's queries. */
+  public static Scores pairwise(SourceInputs inputs, SourceOptions options) {
+    return fit(inputs, options).pairwise();
+  }
+
+  /** Fit and score every training example's self-influence. */
+  public static Scores selfInfluence(SourceInputs inputs, SourceOptions options) {
+    return fit(inputs, options).selfInfluence();
+  }
+
+  /** The mean over the segment's checkpoints of the diagonal preconditioner, flat [P] float64 in block order; null for SGD. */
+  static Tensor averagedPreconditioner(SourceInputs inputs, SourceSegment seg) {
+    if (!inputs.stages().get(seg.stage()).dynamics().preconditioned()) return null;
+    Tensor sum = null;
+    try (var g = GradMode.off()) {
+      for (SourceCheckpoint c : seg.checkpoints()) {
+        Tensor f = inputs.task().layout().flatten(c.preconditioner());
+        sum = sum == null ? f : sum.add(f);
+      }
+      return sum.div(seg.numCheckpoints()).contiguous();
+    }
+  }
+
+  public SourceInputs inputs() { return inputs; }
+
+  public SourceOptions options() { return options; }
+
+  /** The fitted segments in step order. */
+  public List<FittedSegment> segments() { return fitted; }
+
+  /** {@code source/CURVATURE} (or {@code fast-source/...}), with {@code /power} for the power form. */
+  public String methodName() {
+    return (inputs.isFast() ? "fast-source/" : "source/") + options.curvatureName() + (options.form() == SourceOptions.Form.POWER ? "/power" : "");
+  }
+
+  /**
+   * u_ℓ for every segment ℓ (in step order) and every row q of {@code queryGradients} [Q, P] (block
+   * order): u_ℓ = r̄_ℓ's transpose applied to S̄_{ℓ+1}ᵀ ⋯ S̄_Lᵀ q, so that the segment's contribution is
+   * ⟨u_ℓ, ḡ_ℓ(z)⟩ (before the stage weight w_ℓ). Float64 [Q, P] each.
+   */
+  public List<Tensor> segmentVectors(Tensor queryGradients) {
+    Tensor[] u = new Tensor[fitted.size()];
+    Tensor v;
+    try (var g = GradMode.off()) {
+      v = queryGradients.detach().to(DType.F64);
+    }
+    for (int l = fitted.size() - 1; l >= 0; l--) {
+      if (l == 0) {
+        u[l] = fitted.get(l).gain(v);
+      } else {
+        Tensor[] up = fitted.get(l).gainAndPropagate(v);
+        u[l] = up[0];
+        v = up[1];
+      }
+    }
+    return Arrays.asList(u);
+  }
+
+  /** Scores of the task's queries. */
+  public Scores pairwise() {
+    return pairwise(inputs.task().queries());
+  }
+
+  /** Scores of other queries (same model, measurement and training set), τ [Q × N]. */
+  public Scores pairwise(Dataset queries) {
+    AttributionTask t = inputs.task().withQueries(queries);
+    int q = t.numQueries(), n = t.numTrain();
+    double[][] values = new double[q][];
+    int chunk = options.score().queryChunk() == 0 ? Math.max(1, q) : options.score().queryChunk();
+    for (int[] rows : Gradients.ranges(q, chunk)) {
+      AttributionTask sub = t.withQueries(queries.subset(rows));
+      Tensor g = Gradients.queries(sub, inputs.finalParameters(), options.score().queryBatchSize());
+      double[][] part = score(segmentVectors(g), rows.length, n);
+      System.arraycopy(part, 0, values, rows[0], part.length);
+    }
+    return Scores.pairwise(methodName(), values, settings(t));
+  }
+
+  /** Σ_ℓ (w_ℓ/C_ℓ) Σ_c ⟨u_ℓ, ∇L(z, θ_c)⟩ for every query row and scored training example, one streaming sweep per checkpoint over its stage's data. */
+  private double[][] score(List<Tensor> u, int q, int n) {
+    double[][] out = new double[q][n];
+    int trainBatch = options.score().trainBatchSize();
+    for (int l = 0; l < fitted.size(); l++) {
+      SourceSegment seg = fitted.get(l).segment();
+      SourceStage st = inputs.stages().get(seg.stage());
+      AttributionTask stageTask = inputs.stageTask(seg.stage());
+      double w = inputs.stageWeight(seg.stage()) / seg.numCheckpoints();
+      for (SourceCheckpoint c : seg.checkpoints()) GradientDots.accumulate(stageTask, c.parameters(), u.get(l), trainBatch, w, out, st.columns());
+    }
+    return out;
+  }
+
+  /**
+   * Self-influence τ(z_m, z_m) of every scored training example, the measurement being the training
+   * loss L(z_m, θ_T): the diagonal of {@link #pairwise} on {@link AttributionTask#trainAsQueries()},
+   * computed batch by batch without the N × N matrix.
+   */
+  public Scores selfInfluence() {
+    AttributionTask t = inputs.task();
+    int n = t.numTrain();
+    double[] out = new double[n];
+    int[][] rowOf = new int[inputs.stages().size()][];
+    for (int s = 0; s < rowOf.length; s++) rowOf[s] = inputs.stages().get(s).rowsOfColumns(n);
+    for (int[] rows : Gradients.ranges(n, options.score().trainBatchSize())) {
+      Tensor g = Gradients.training(t, inputs.finalParameters(), rows);
+      List<Tensor> u = segmentVectors(g);
+      for (int l = 0; l < fitted.size(); l++) {
+        SourceSegment seg = fitted.get(l).segment();
+        int s = seg.stage();
+        List<Integer> pos = new ArrayList<>();
+        for (int i = 0; i < rows.length; i++) if (rowOf[s][rows[i]] >= 0) pos.add(i);
+        if (pos.isEmpty()) continue;
+        int[] sel = pos.stream().mapToInt(Integer::intValue).toArray();
+        int[] stageRows = new int[sel.length];
+        for (int j = 0; j < sel.length; j++) stageRows[j] = rowOf[s][rows[sel[j]]];
+        Tensor us;
+        try (var off = GradMode.off()) {
+          us = sel.length == rows.length ? u.get(l) : Ops.indexSelect(u.get(l), 0, sel).contiguous();
+        }
+        double w = inputs.stageWeight(s) / seg.numCheckpoints();
+        for (SourceCheckpoint c : seg.checkpoints()) {
+          double[] d = GradientDots.rowDots(us, Gradients.training(inputs.stageTask(s), c.parameters(), stageRows));
+          for (int j = 0; j < sel.length; j++) out[rows[sel[j]]] += w * d[j];
+        }
+      }
+    }
+    Map<String, String> s = settings(t.trainAsQueries());
+    s.put("measurement", "training loss");
+    return Scores.selfInfluence(methodName(), out, s);
+  }
+
+  /** Everything the scores depend on. */
+  private Map<String, String> settings(AttributionTask t) {
+    Map<String, String> s = new LinkedHashMap<>(options.describe());
+    s.putAll(inputs.describe());
+    StringBuilder cs = new StringBuilder("[");
+    for (int l = 0; l < fitted.size(); l++) cs.append(l == 0 ? "" : ", ").append(fitted.get(l).segment().c());
+    s.put("c", cs.append(']').toString());
+    s.put("measurement", t.measurement().toString());
+    s.put("loss", t.loss().toString());
+    s.put("n_train", Integer.toString(t.numTrain()));
+    s.put(Scores.EFFECT_SCALE, Double.toString(1.0 / t.numTrain()));
+    s.put("final_parameters_sha256", Fingerprints.parameters(inputs.finalParameters()));
+    s.put("train_batch_size", Integer.toString(options.score().trainBatchSize()));
+    return s;
+  }
+}

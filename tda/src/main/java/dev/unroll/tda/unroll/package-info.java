@@ -1,0 +1,5 @@
+/**
+ * Exact unrolled differentiation through a recorded training run (method.md §2):
+ * {@link dev.unroll.tda.unroll.ExactUnroll}.
+ */
+package dev.unroll.tda.unroll;

@@ -1,0 +1,205 @@
+package dev.unroll.tda.unroll;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.unroll.autodiff.DType;
+import dev.unroll.autodiff.Rng;
+import dev.unroll.autodiff.Tensor;
+import dev.unroll.nn.Activation;
+import dev.unroll.nn.Measurement;
+import dev.unroll.nn.Module;
+import dev.unroll.nn.Targets;
+import dev.unroll.nn.data.Dataset;
+import dev.unroll.optim.LrSchedule;
+import dev.unroll.optim.OptimizerSpec;
+import dev.unroll.optim.train.DataSource;
+import dev.unroll.optim.train.DataSpec;
+import dev.unroll.optim.train.Keep;
+import dev.unroll.optim.train.ModelSpec;
+import dev.unroll.optim.train.RunConfig;
+import dev.unroll.optim.train.StageSpec;
+import dev.unroll.optim.train.TrainOptions;
+import dev.unroll.optim.train.TrainResult;
+import dev.unroll.optim.train.Trainer;
+import dev.unroll.tda.Scores;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Exact unrolling against its definition: retrain with the example's loss weight at 1 ± ε in its
+ * stage (same batch order), measure f(θ_T) both times, and take the central difference; τ must equal
+ * −(f(+ε) − f(−ε))/2ε (removal is weight 1 → 0), in float64.
+ */
+class ExactUnrollTest {
+  static Dataset regression(String name, int n, long seed) {
+    Rng rng = new Rng(seed);
+    double[] x = new double[n * 3], y = new double[n];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < 3; j++) x[i * 3 + j] = rng.normal();
+      y[i] = Math.sin(x[i * 3]) + 0.5 * x[i * 3 + 1] * x[i * 3 + 2] + 0.1 * rng.normal();
+    }
+    return new Dataset(name, Tensor.of(x, n, 3), new Targets.Regression(Tensor.of(y, n, 1)));
+  }
+
+  static final Dataset A = regression("a", 14, 11), B = regression("b", 9, 12), QUERIES = regression("q", 3, 13);
+  static final DataSource DATA = DataSource.of(A, B);
+  static final Measurement F = Measurement.absoluteError();
+
+  /** Stage 1: heavy-ball momentum 0.9, weight decay, constant rate; stage 2: Nesterov, more decay, step schedule. */
+  static RunConfig twoStage() {
+    StageSpec s1 = new StageSpec("pretrain", DataSpec.all("a"), OptimizerSpec.sgd(0.9, 1e-2, false), LrSchedule.constant(0.05), 4, 3, false, 4, 2, null, null);
+    StageSpec s2 = new StageSpec("finetune", DataSpec.all("b"), OptimizerSpec.sgd(0.8, 5e-2, true), LrSchedule.step(0.04, 0.5, 3), 3, 2, false, 2, 1, null, null);
+    return RunConfig.of(ModelSpec.mlp(Activation.TANH, 3, 5, 4, 1), "mse", DType.F64, 3, List.of(s1, s2));
+  }
+
+  static double[] measure(RunConfig c, DataSource data) {
+    TrainResult r = Trainer.train(c, data, TrainOptions.inMemory());
+    Module m = r.model();
+    return F.perExample(m.forward(QUERIES.x()), QUERIES.y()).toDoubleArray();
+  }
+
+  /** −d f(θ_T)/d wᵢ by central differences, per query. */
+  static double[] finiteDifference(RunConfig c, DataSource data, int stage, int i, double eps) {
+    int n = c.stage(stage).data().resolve(data).size();
+    double[] plus = new double[n], minus = new double[n];
+    java.util.Arrays.fill(plus, 1);
+    java.util.Arrays.fill(minus, 1);
+    plus[i] += eps;
+    minus[i] -= eps;
+    double[] fp = measure(c.withWeights(stage, plus), data), fm = measure(c.withWeights(stage, minus), data);
+    double[] out = new double[fp.length];
+    for (int q = 0; q < out.length; q++) out[q] = -(fp[q] - fm[q]) / (2 * eps);
+    return out;
+  }
+
+  static void assertMatchesFiniteDifferences(RunConfig c, DataSource data, ExactUnroll.Result r, double tol) {
+    double worst = 0, smallest = Double.MAX_VALUE, largest = 0;
+    for (int s = 0; s < c.numStages(); s++) {
+      Scores sc = r.stage(s);
+      assertEquals(QUERIES.size(), sc.queries());
+      for (int i = 0; i < sc.examples(); i++) {
+        double[] fd = finiteDifference(c, data, s, i, 1e-4);
+        for (int q = 0; q < fd.length; q++) {
+          double err = Math.abs(sc.get(q, i) - fd[q]) / Math.max(Math.abs(fd[q]), 1e-6);
+          worst = Math.max(worst, err);
+          smallest = Math.min(smallest, Math.abs(fd[q]));
+          largest = Math.max(largest, Math.abs(fd[q]));
+          assertTrue(err <= tol, "stage " + s + " example " + i + " query " + q + ": unrolled " + sc.get(q, i) + ", finite difference " + fd[q] + " (relative error " + err + ")");
+        }
+      }
+    }
+    System.out.println("exact unroll vs finite differences: worst relative error " + worst + ", |tau| from " + smallest + " to " + largest);
+  }
+
+  @Test
+  void matchesRetrainingWithWeightedExamplesThroughMomentumDecayAndTwoStages() {
+    RunConfig c = twoStage();
+    TrainResult run = Trainer.train(c, DATA, TrainOptions.inMemory().keep(Keep.CHECKPOINTS));
+    ExactUnroll.Result r = ExactUnroll.scores(run.trajectory(), QUERIES, F, ExactUnroll.Options.defaults());
+    assertMatchesFiniteDifferences(c, DATA, r, 1e-6);
+  }
+
+  @Test
+  void matchesRetrainingThroughAdamW() {
+    StageSpec s1 = new StageSpec("adam", DataSpec.all("a"), OptimizerSpec.adamW(0.9, 0.99, 1e-8, 1e-2), LrSchedule.warmup(3, LrSchedule.constant(0.01)), 5, 2, false, 3, 1, null, null);
+    RunConfig c = RunConfig.of(ModelSpec.mlp(Activation.TANH, 3, 5, 1), "mse", DType.F64, 4, s1);
+    TrainResult run = Trainer.train(c, DATA, TrainOptions.inMemory().keep(Keep.ALL_STEPS));
+    ExactUnroll.Result r = ExactUnroll.scores(run.trajectory(), QUERIES, F, ExactUnroll.Options.defaults());
+    assertMatchesFiniteDifferences(c, DATA, r, 1e-6);
+  }
+
+  @Test
+  void weightedRunsScoreTheRemovalOfTheirWeight() {
+    // With weights w, removal is wᵢ → 0; to first order τ = −wᵢ·∂f/∂wᵢ = −d f/dε at weights wᵢ·(1 + ε).
+    double[] w = new double[14];
+    Rng rng = new Rng(8);
+    for (int i = 0; i < w.length; i++) w[i] = 0.5 + rng.uniform();
+    w[2] = 0;
+    StageSpec s1 = new StageSpec("w", DataSpec.all("a"), OptimizerSpec.sgd(0.9, 1e-3, false), LrSchedule.constant(0.05), 4, 2, false, 2, 1, null, w);
+    RunConfig c = RunConfig.of(ModelSpec.mlp(Activation.TANH, 3, 4, 1), "mse", DType.F64, 6, s1);
+    Scores sc = ExactUnroll.scores(Trainer.train(c, DATA, TrainOptions.inMemory().keep(Keep.CHECKPOINTS)).trajectory(), QUERIES, F, ExactUnroll.Options.defaults()).stage(0);
+    double eps = 1e-4;
+    for (int i : new int[] {0, 2, 7}) {
+      double[] plus = w.clone(), minus = w.clone();
+      plus[i] *= 1 + eps;
+      minus[i] *= 1 - eps;
+      double[] fp = measure(c.withWeights(0, plus), DATA), fm = measure(c.withWeights(0, minus), DATA);
+      for (int q = 0; q < 3; q++) {
+        double fd = -(fp[q] - fm[q]) / (2 * eps);
+        if (i == 2) assertEquals(0.0, sc.get(q, i));
+        else assertEquals(fd, sc.get(q, i), 1e-6 * Math.abs(fd), "example " + i + " query " + q);
+      }
+    }
+  }
+
+  @Test
+  void plainSgdEqualsTheTextbookRecursion() {
+    // method.md §2 for plain SGD: v ← ∇f(θ_T); for k = T−1..0: τᵢ += (η_k/B)⟨v, ∇L(zᵢ, θ_k)⟩, v ← v − η_k H_k v;
+    // here with explicit Hessians and per-example gradients of a model small enough to write them out.
+    StageSpec s1 = new StageSpec("sgd", DataSpec.all("a"), OptimizerSpec.sgd(0, 0, false), LrSchedule.step(0.1, 0.7, 2), 5, 2, false, 2, 1, null, null);
+    RunConfig c = RunConfig.of(ModelSpec.mlp(Activation.TANH, 3, 3, 1), "mse", DType.F64, 5, s1);
+    TrainResult run = Trainer.train(c, DATA, TrainOptions.inMemory().keep(Keep.ALL_STEPS));
+    double[][] want = Textbook.scores(run, QUERIES, F);
+    Scores got = ExactUnroll.scores(run.trajectory(), QUERIES, F, ExactUnroll.Options.defaults()).stage(0);
+    for (int q = 0; q < want.length; q++) {
+      for (int i = 0; i < want[q].length; i++) assertEquals(want[q][i], got.get(q, i), 1e-12 * (1 + Math.abs(want[q][i])), "query " + q + " example " + i);
+    }
+  }
+
+  @Test
+  void blocksThreadsAndReplayDoNotChangeAnyBit() {
+    RunConfig c = twoStage();
+    TrainResult all = Trainer.train(c, DATA, TrainOptions.inMemory().keep(Keep.ALL_STEPS));
+    TrainResult ck = Trainer.train(c, DATA, TrainOptions.inMemory().keep(Keep.CHECKPOINTS));
+    ExactUnroll.Result a = ExactUnroll.scores(all.trajectory(), QUERIES, F, ExactUnroll.Options.defaults());
+    ExactUnroll.Result b = ExactUnroll.scores(ck.trajectory(), QUERIES, F, new ExactUnroll.Options(1, 2));
+    ExactUnroll.Result d = ExactUnroll.scores(ck.trajectory(), QUERIES, F, new ExactUnroll.Options(2, 1));
+    for (int s = 0; s < 2; s++) {
+      for (int q = 0; q < QUERIES.size(); q++) {
+        assertArrayEquals(a.stage(s).row(q), b.stage(s).row(q));
+        assertArrayEquals(a.stage(s).row(q), d.stage(s).row(q));
+      }
+    }
+    assertThrows(IllegalStateException.class, a::combined);
+  }
+
+  @Test
+  void sgdClosedFormAdjointEqualsTheGraphOfTheUpdate() {
+    RunConfig c = twoStage();
+    TrainResult run = Trainer.train(c, DATA, TrainOptions.inMemory().keep(Keep.CHECKPOINTS));
+    ExactUnroll.Result fast = ExactUnroll.scores(run.trajectory(), QUERIES, F, ExactUnroll.Options.defaults(), false);
+    ExactUnroll.Result graph = ExactUnroll.scores(run.trajectory(), QUERIES, F, ExactUnroll.Options.defaults(), true);
+    for (int s = 0; s < 2; s++) {
+      for (int q = 0; q < QUERIES.size(); q++) {
+        for (int i = 0; i < fast.stage(s).examples(); i++) {
+          double a = fast.stage(s).get(q, i), b = graph.stage(s).get(q, i);
+          assertEquals(b, a, 1e-12 * Math.abs(b), "stage " + s + " query " + q + " example " + i);
+        }
+      }
+    }
+  }
+
+  @Test
+  void combinedSumsStagesOnTheSameData() {
+    RunConfig c = twoStage().withData(1, DataSpec.all("a"));
+    TrainResult run = Trainer.train(c, DATA, TrainOptions.inMemory().keep(Keep.CHECKPOINTS));
+    ExactUnroll.Result r = ExactUnroll.scores(run.trajectory(), QUERIES, F, ExactUnroll.Options.defaults());
+    Scores all = r.combined();
+    assertEquals(r.stage(0).get(1, 5) + r.stage(1).get(1, 5), all.get(1, 5));
+    // Removing the example from both stages: weight it by 1 ± ε in both.
+    double eps = 1e-4;
+    double[] plus = new double[14], minus = new double[14];
+    java.util.Arrays.fill(plus, 1);
+    java.util.Arrays.fill(minus, 1);
+    plus[5] += eps;
+    minus[5] -= eps;
+    double[] fp = measure(c.withWeights(0, plus).withWeights(1, plus), DATA), fm = measure(c.withWeights(0, minus).withWeights(1, minus), DATA);
+    for (int q = 0; q < 3; q++) {
+      double fd = -(fp[q] - fm[q]) / (2 * eps);
+      assertEquals(fd, all.get(q, 5), 1e-6 * Math.abs(fd));
+    }
+  }
+}
