@@ -27,8 +27,9 @@ import java.util.stream.IntStream;
 /**
  * Wall-clock phases of EK-FAC influence on the paper's model shapes (random data of the right
  * shapes: the cost does not depend on the values). Not a test: run with
- * {@code java -cp <test classpath> dev.unroll.tda.Timings [concrete|fashion] [F32|F64] [default]}
- * (with {@code default}, also times the default path: φ(G) applied to query gradients, then streamed).
+ * {@code java -cp <test classpath> dev.unroll.tda.Timings [concrete|fashion] [F32|F64] [default|trakK]}
+ * (with {@code default}, also times the default path: φ(G) applied to query gradients, then streamed;
+ * with {@code trakK}, e.g. {@code trak512}, times TRAK with projection dimension K instead).
  */
 public final class Timings {
   private Timings() {}
@@ -56,6 +57,15 @@ public final class Timings {
       t = new AttributionTask(m, new CrossEntropyLoss(), Measurement.margin(), all.subset(IntStream.range(0, n).toArray()), all.subset(IntStream.range(n, n + queries).toArray()));
     }
     List<Tensor> p = t.model().parameterValues();
+    if (args.length > 2 && args[2].startsWith("trak")) {
+      int k = Integer.parseInt(args[2].substring(4));
+      for (int rep = 0; rep < 2; rep++) {
+        long c0 = cpu(), t0 = System.nanoTime();
+        Scores s = dev.unroll.tda.methods.Trak.scores(t, List.of(p), dev.unroll.tda.methods.Trak.Options.defaults(k));
+        System.out.printf("%s %s TRAK k=%d, one model: %.2f s (process CPU %.2f s), check %.3g%n", which, dt, k, sec(System.nanoTime() - t0), sec(cpu() - c0), s.get(0, 0));
+      }
+      return;
+    }
     FitOptions fo = FitOptions.defaults().withBatchSize(128);
     ScoreOptions so = ScoreOptions.defaults().withTrainBatchSize(128);
     for (int rep = 0; rep < 2; rep++) {

@@ -29,7 +29,7 @@ public final class SelfCheck {
   public static final double TOLERANCE = 1e-6;
 
   public static int run(String[] args) throws Exception {
-    Options o = Options.parse(args, Set.of("json"), Set.of());
+    Options o = Options.parse(args, Set.of("json"), Set.of("no-speed"));
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("machine", machine());
     List<Backend> backends = new ArrayList<>(List.of(Backends.SCALAR, Backends.SIMD));
@@ -63,6 +63,20 @@ public final class SelfCheck {
       }
     }
     report.put("gradient_checks", rows);
+    if (!o.flag("no-speed")) {
+      // A quick kernel reading (the JMH suite, ./unroll bench, gives the careful figures).
+      Map<String, Object> gemm = new LinkedHashMap<>();
+      System.out.println("GEMM 1024x1024 (median GFLOP/s over about 1 s each; peak per core here is about 102 float32 / 51 float64 at 3.2 GHz):");
+      for (boolean f64 : new boolean[] {false, true}) {
+        for (int threads : new int[] {1, Runtime.getRuntime().availableProcessors()}) {
+          double g = dev.unroll.autodiff.GemmMeter.gflops(f64, 1024, threads, 1000);
+          String key = (f64 ? "float64" : "float32") + "_threads_" + threads;
+          gemm.put(key, g);
+          System.out.printf("  %-8s %d thread%s: %6.1f GFLOP/s%n", f64 ? "float64" : "float32", threads, threads == 1 ? " " : "s", g);
+        }
+      }
+      report.put("gemm_1024_gflops", gemm);
+    }
     report.put("pass", ok);
     // OpenCL devices: list them and run every op's checks with all kernels on each (float64 where supported).
     System.out.print(dev.unroll.autodiff.opencl.OpenCl.devicesReport());

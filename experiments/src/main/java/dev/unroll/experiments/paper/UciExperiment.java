@@ -53,8 +53,9 @@ public final class UciExperiment {
   private UciExperiment() {}
 
   /** Inputs and targets standardised with the training split's statistics (method.md §7). */
-  static TrainTest data(String task, Recipe r, DataSets sets, long splitSeed) {
-    Dataset full = task.startsWith("concrete") ? DataSets.concrete() : sets.parkinsons();
+  static TrainTest data(String task, Recipe r, String dataFolder, long splitSeed) {
+    // Concrete ships inside the project; only the other sets need a data folder.
+    Dataset full = task.startsWith("concrete") ? DataSets.concrete() : DataSets.locate(dataFolder).parkinsons();
     TrainTest tt = Splits.split(full, r.trainSize(), r.querySize(), splitSeed);
     Standardizer sx = Standardizer.fitInputs(tt.train()), sy = Standardizer.fitTargets(tt.train());
     Dataset train = sy.transformTargets(sx.transformInputs(tt.train())).to(DType.F64).withName(task + "-train");
@@ -91,7 +92,7 @@ public final class UciExperiment {
     Files.createDirectories(out);
     long t0 = System.nanoTime();
 
-    TrainTest tt = data(task, recipe, DataSets.locate(o.get("data", null)), 0);
+    TrainTest tt = data(task, recipe, o.get("data", null), 0);
     Dataset train = tt.train();
     Dataset queries = tt.test().size() > scale.queries() ? Splits.first(tt.test(), scale.queries()).withName(tt.test().name()) : tt.test();
     DataSource source = DataSource.of(train, queries);
