@@ -32,8 +32,8 @@ import java.util.Map;
  * <p>Computation, per chunk of queries: q = ∇f(z_q, θ_T); v = q; for ℓ = L..1: u_ℓ = r̄_ℓᵀ v (the
  * gain φ_r,ℓ, sandwiched by P^{1/2} for Adam), then v ← S̄_ℓᵀ v ({@link #segmentVectors}); then
  * for every checkpoint c of every segment one streaming sweep over its stage's training examples
- * accumulates (w_ℓ/C_ℓ)·⟨u_ℓ, ∇L(z_m, θ_c)⟩ into the examples' columns. Cost: C gradient sweeps plus the curvature fits (about C times an
- * EK-FAC influence function).
+ * accumulates (w_ℓ/C_ℓ)·⟨u_ℓ, ∇L(z_m, θ_c)⟩ into the examples' columns. Cost: C gradient sweeps
+ * plus the curvature fits (about C times an EK-FAC influence function).
  */
 public final class Source {
   private final SourceInputs inputs;

@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unroll.autodiff.DType;
+import dev.unroll.autodiff.Tensor;
 import dev.unroll.nn.Activation;
 import dev.unroll.nn.Measurement;
 import dev.unroll.nn.MseLoss;
-import dev.unroll.nn.Targets;
 import dev.unroll.nn.data.DataSets;
 import dev.unroll.nn.data.Dataset;
 import dev.unroll.nn.data.Splits;
@@ -30,82 +30,91 @@ import dev.unroll.tda.Fixtures;
 import dev.unroll.tda.Scores;
 import dev.unroll.tda.TracIn;
 import dev.unroll.tda.curvature.FitOptions;
+import dev.unroll.tda.grad.Gradients;
 import dev.unroll.tda.methods.InfluenceFunctions;
 import dev.unroll.tda.methods.ScoreOptions;
+import dev.unroll.tda.unroll.ExactUnroll;
+import java.lang.management.ManagementFactory;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The Concrete setting of the paper (method.md §7): MLP 8-128-128-128-1 (ReLU), 896 training
- * examples and 103 queries (seeded split, inputs and targets standardised on the training part),
- * SGD with momentum 0.9, η = 3e-2, weight decay 1e-5, batches of 32, 20 epochs (560 steps),
- * L = 3 segments and C = 6 checkpoints. Scores SOURCE (EK-FAC, true Fisher with one sampled label),
- * Fast-Source, TracIn and EK-FAC influence at θ_T, prints their wall-clock times and agreement.
+ * The Concrete setting of the paper (method.md §7), as in the trainer's ConcreteUnrollTiming: MLP
+ * 8-128-128-128-1 (ReLU), 896 training examples and 103 queries (seeded split, inputs and targets
+ * standardised on the training part), SGD with momentum 0.9, η = 3e-2, weight decay 1e-5, batches
+ * of 32, 20 epochs (560 steps), L = 3 segments and C = 6 checkpoints, f = absolute error. Scores
+ * SOURCE (EK-FAC, true Fisher with one sampled label), Fast-Source, TracIn and EK-FAC influence at
+ * θ_T (damping 1/(ηT/(1−β))), prints wall-clock and process CPU times, and compares each method's
+ * predicted effects with exact unrolling of the run (mean per-query Pearson and Spearman, and the
+ * least-squares scale of the method's effects on the exact ones).
  *
- * <p>Not a unit test (it measures, and takes tens of seconds): runs only with
- * {@code -Dunroll.concrete=true}, e.g.
- * {@code mvn -pl tda -am test -Dtest=ConcreteSourceCheck -Dsurefire.failIfNoSpecifiedTests=false -Dunroll.concrete=true}.
+ * <p>Not a unit test (it measures, and takes minutes): runs only with {@code -Dunroll.concrete=true},
+ * e.g. {@code mvn -pl tda -am test -Dtest=ConcreteSourceCheck -Dsurefire.failIfNoSpecifiedTests=false
+ * -Dunroll.concrete=true} (dtype from {@code -Dunroll.concrete.dtype=float32|float64}, default float64;
+ * {@code -Dunroll.concrete.exact=false} skips exact unrolling).
  */
 @EnabledIfSystemProperty(named = "unroll.concrete", matches = "true")
 class ConcreteSourceCheck {
-  @ParameterizedTest
-  @ValueSource(strings = {"float32", "float64"})
-  void concrete(String dtypeName) {
+  @Test
+  void concrete() {
+    String dtypeName = System.getProperty("unroll.concrete.dtype", "float64");
     DType dtype = dtypeName.equals("float32") ? DType.F32 : DType.F64;
-    TrainTest tt = Splits.split(DataSets.concrete(), 896, 103, 0);
-    Standardizer sx = Standardizer.fitInputs(tt.train()), sy = Standardizer.fitTargets(tt.train());
-    Dataset train = standardised("concrete-train", tt.train(), sx, sy).to(dtype);
-    Dataset queries = standardised("concrete-queries", tt.test(), sx, sy).to(dtype);
+    TrainTest split = Splits.split(DataSets.concrete(), 896, 103, 0);
+    Standardizer sx = Standardizer.fitInputs(split.train()), sy = Standardizer.fitTargets(split.train());
+    Dataset train = sy.transformTargets(sx.transformInputs(split.train())).withName("concrete-train");
+    Dataset queries = sy.transformTargets(sx.transformInputs(split.test())).withName("concrete-test");
     StageSpec stage = StageSpec.of("train", DataSpec.all("concrete-train"), OptimizerSpec.sgd(0.9, 1e-5, false), LrSchedule.constant(3e-2), 32, 20);
     RunConfig cfg = RunConfig.of(ModelSpec.mlp(Activation.RELU, 8, 128, 128, 128, 1), "mse", dtype, 0, stage);
-    long t0 = System.nanoTime();
-    Trajectory run = Trainer.train(cfg, DataSource.of(train), TrainOptions.inMemory().keep(Keep.CHECKPOINTS)).trajectory();
-    double trainS = seconds(t0);
-    AttributionTask task = new AttributionTask(run.newModel(), new MseLoss(), Measurement.absoluteError(), train, queries);
+    Trajectory run = timed("training (560 steps)", () -> Trainer.train(cfg, DataSource.of(train), TrainOptions.inMemory().keep(Keep.CHECKPOINTS)).trajectory());
+    AttributionTask task = new AttributionTask(run.newModel(), new MseLoss(), Measurement.absoluteError(), train.to(dtype), queries.to(dtype));
     SourceInputs in = SourceInputs.of(run, task);
     assertEquals(3, in.segments().size());
     assertEquals(6, in.segments().stream().mapToInt(SourceSegment::numCheckpoints).sum());
     SourceOptions o = SourceOptions.defaults().withFit(FitOptions.defaults().withBatchSize(128)).withScore(new ScoreOptions(128, 128, 0));
 
-    t0 = System.nanoTime();
-    Source src = Source.fit(in, o);
-    double fitS = seconds(t0);
-    t0 = System.nanoTime();
-    Scores source = src.pairwise();
-    double scoreS = seconds(t0);
+    Source src = timed("SOURCE fit (3 segments, 6 checkpoints, EK-FAC)", () -> Source.fit(in, o));
+    Tensor qg = timed("query gradients at θ_T", () -> Gradients.queries(task, in.finalParameters(), 128));
+    timed("SOURCE segment vectors u_ℓ (3 segments)", () -> src.segmentVectors(qg));
+    Map<String, Scores> m = new LinkedHashMap<>();
+    m.put("SOURCE", timed("SOURCE score 103 queries", src::pairwise));
+    m.put("Fast-Source", timed("Fast-Source fit + score", () -> Source.pairwise(in.fast(), o)));
+    m.put("TracIn", timed("TracIn (learning-time weights)", () -> TracIn.pairwise(in, TracIn.Weighting.LEARNING_TIME, o.score())));
+    m.put("EK-FAC IF", timed("EK-FAC influence fit + score", () -> InfluenceFunctions.ekfac(task, in.finalParameters(), o.fit(), Damping.learningTime(3e-2, 560, 0.9), o.score())));
+    for (double[] r : m.get("SOURCE").values()) for (double v : r) assertTrue(Double.isFinite(v));
 
-    t0 = System.nanoTime();
-    Scores fast = Source.pairwise(in.fast(), o);
-    double fastS = seconds(t0);
-    t0 = System.nanoTime();
-    Scores tracin = TracIn.pairwise(in, TracIn.Weighting.LEARNING_TIME, o.score());
-    double tracinS = seconds(t0);
-    t0 = System.nanoTime();
-    Scores ekfac = InfluenceFunctions.ekfac(task, in.finalParameters(), o.fit(), Damping.learningTime(3e-2, 560, 0.9), o.score());
-    double ifS = seconds(t0);
-
-    assertEquals(103, source.numQueries());
-    assertEquals(896, source.numTrain());
-    for (double[] r : source.values()) for (double v : r) assertTrue(Double.isFinite(v));
-    System.out.printf("CONCRETE %s: training %.2f s; SOURCE (EK-FAC, L=3, C=6): fit %.2f s + score 103 queries %.2f s = %.2f s; Fast-Source %.2f s; TracIn %.2f s; EK-FAC IF %.2f s%n",
-        dtypeName, trainS, fitS, scoreS, fitS + scoreS, fastS, tracinS, ifS);
-    System.out.printf("CONCRETE %s: mean per-query Spearman of SOURCE with Fast-Source %.3f, with EK-FAC IF %.3f, with TracIn %.3f%n",
-        dtypeName, meanSpearman(source, fast), meanSpearman(source, ekfac), meanSpearman(source, tracin));
+    if (Boolean.parseBoolean(System.getProperty("unroll.concrete.exact", "true"))) {
+      Scores exact = timed("exact unrolling (2 threads)", () -> ExactUnroll.scores(run, task.queries(), task.measurement(), new ExactUnroll.Options(Integer.MAX_VALUE, 2)).stage(0));
+      for (Map.Entry<String, Scores> e : m.entrySet()) {
+        double[][] pred = e.getValue().predictedEffects();
+        double p = 0, s = 0, xy = 0, xx = 0;
+        for (int q = 0; q < pred.length; q++) {
+          p += Fixtures.pearson(exact.row(q), pred[q]) / pred.length;
+          s += Fixtures.spearman(exact.row(q), pred[q]) / pred.length;
+          for (int i = 0; i < pred[q].length; i++) {
+            xy += exact.get(q, i) * pred[q][i];
+            xx += exact.get(q, i) * exact.get(q, i);
+          }
+        }
+        System.out.printf("CONCRETE %s vs exact unrolling: mean Pearson %.3f, mean Spearman %.3f, scale %.3f%n", e.getKey(), p, s, xy / xx);
+      }
+    }
+    System.out.printf("CONCRETE SOURCE vs Fast-Source mean Spearman %.3f, vs EK-FAC IF %.3f%n", meanSpearman(m.get("SOURCE"), m.get("Fast-Source")), meanSpearman(m.get("SOURCE"), m.get("EK-FAC IF")));
   }
 
-  static Dataset standardised(String name, Dataset d, Standardizer sx, Standardizer sy) {
-    Targets.Regression y = (Targets.Regression) d.y();
-    return new Dataset(name, sx.transform(d.x()), new Targets.Regression(sy.transform(y.values())));
+  static <T> T timed(String what, Supplier<T> body) {
+    var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+    long c0 = os.getProcessCpuTime(), t0 = System.nanoTime();
+    T out = body.get();
+    System.out.printf("CONCRETE %s: %.2f s wall, %.2f s process CPU%n", what, (System.nanoTime() - t0) / 1e9, (os.getProcessCpuTime() - c0) / 1e9);
+    return out;
   }
 
   static double meanSpearman(Scores a, Scores b) {
     double s = 0;
     for (int q = 0; q < a.numQueries(); q++) s += Fixtures.spearman(a.row(q), b.row(q));
     return s / a.numQueries();
-  }
-
-  static double seconds(long t0) {
-    return (System.nanoTime() - t0) / 1e9;
   }
 }
