@@ -247,7 +247,10 @@ final class Gemm32 {
     FloatVector acc = FloatVector.zero(S);
     int p = 0;
     for (; p + L <= k; p += L) acc = FloatVector.fromArray(S, x, xo + p).fma(FloatVector.fromArray(S, y, yo + p), acc);
-    float sum = acc.reduceLanes(VectorOperators.ADD);
+    // Lanes in index order: reduceLanes leaves the order unspecified, and it differs between the
+    // interpreter and compiled code, which would break bit-identical reruns.
+    float sum = 0;
+    for (int l = 0; l < L; l++) sum += acc.lane(l);
     for (; p < k; p++) sum = Math.fma(x[xo + p], y[yo + p], sum);
     return sum;
   }
