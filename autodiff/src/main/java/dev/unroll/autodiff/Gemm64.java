@@ -1,7 +1,6 @@
 package dev.unroll.autodiff;
 
 import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -247,10 +246,10 @@ final class Gemm64 {
     DoubleVector acc = DoubleVector.zero(S);
     int p = 0;
     for (; p + L <= k; p += L) acc = DoubleVector.fromArray(S, x, xo + p).fma(DoubleVector.fromArray(S, y, yo + p), acc);
-    // Lanes in index order: reduceLanes leaves the order unspecified, and it differs between the
-    // interpreter and compiled code, which would break bit-identical reruns.
-    double sum = 0;
-    for (int l = 0; l < L; l++) sum += acc.lane(l);
+    // Lanes summed in a fixed order: reduceLanes(ADD) leaves the order unspecified, and the JIT-compiled
+    // intrinsic and the interpreted fallback do differ, which made results depend on JIT warm-up.
+    double sum = acc.lane(0);
+    for (int l = 1; l < L; l++) sum += acc.lane(l);
     for (; p < k; p++) sum = Math.fma(x[xo + p], y[yo + p], sum);
     return sum;
   }

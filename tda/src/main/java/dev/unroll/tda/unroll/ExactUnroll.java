@@ -178,7 +178,9 @@ public final class ExactUnroll {
       settings.put("steps", Integer.toString(rec.totalSteps()));
       settings.put("sign", "positive: removing the example increases f");
       settings.put("units", "first-order change of f(theta_T) on removal; no 1/N factor");
-      out.add(new Scores("exact-unroll", tau[s], settings));
+      // The values are already predicted changes of f.
+      settings.put(Scores.EFFECT_SCALE, "1");
+      out.add(Scores.pairwise("exact-unroll", tau[s], settings));
     }
     return new Result(List.copyOf(out), List.copyOf(specs));
   }
