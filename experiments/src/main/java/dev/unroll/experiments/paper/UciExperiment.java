@@ -17,6 +17,7 @@ import dev.unroll.nn.Margin;
 import dev.unroll.nn.Measurement;
 import dev.unroll.nn.Module;
 import dev.unroll.nn.data.DataSets;
+import dev.unroll.nn.data.LabelNoise;
 import dev.unroll.nn.data.Dataset;
 import dev.unroll.nn.data.Splits;
 import dev.unroll.nn.data.Standardizer;
@@ -65,14 +66,17 @@ public final class UciExperiment {
   }
 
   /**
-   * FashionMNIST (or FashionMNIST-N: 30% of training labels randomised, seeded): the first
-   * {@code trainSize} of a seeded sample of the training set, queries from the test set, images
+   * FashionMNIST: a seeded sample of {@code trainSize} training images; FashionMNIST-N: the same
+   * sample with 30% of its labels randomised (seeded, each to another class). The noise is drawn
+   * after sampling and from its own seed: drawing both from one seed would pick the sample among
+   * the corrupted rows and leave no clean label. Queries: a seeded sample of the test set. Images
    * flattened to 784 inputs in [0, 1].
    */
   static TrainTest imageData(String task, Recipe r, String dataFolder) {
     DataSets sets = DataSets.locate(dataFolder);
-    Dataset full = task.equals("fashion-mnist-n") ? sets.fashionMnistN(DataSets.FASHION_N_FRACTION, DataSets.FASHION_N_SEED).data() : sets.fashionMnist().train();
-    Dataset train = Splits.sample(full, r.trainSize(), 0).flattenInputs().withName(task + "-train");
+    Dataset train = Splits.sample(sets.fashionMnist().train(), r.trainSize(), 0);
+    if (task.equals("fashion-mnist-n")) train = LabelNoise.randomize(train, DataSets.FASHION_N_FRACTION, 7919).data();
+    train = train.flattenInputs().withName(task + "-train");
     Dataset test = Splits.sample(sets.fashionMnist().test(), r.querySize(), 1).flattenInputs().withName(task + "-queries");
     return new TrainTest(train, test);
   }
@@ -130,7 +134,7 @@ public final class UciExperiment {
     double trainSeconds = (System.nanoTime() - tTrain) / 1e9;
     AttributionTask attr = new AttributionTask(base.model(), config.lossFunction(), f, train, queries);
     Context ctx = new Context(recipe, base, attr, f, train, queries);
-    System.out.printf("trained and recorded %d steps in %.1f s; query abs. error mean %.4f%n", base.record().totalSteps(), trainSeconds, mean(measure(base.model(), f, queries)));
+    System.out.printf("trained and recorded %d steps in %.1f s; mean query measurement %.4f%n", base.record().totalSteps(), trainSeconds, mean(measure(base.model(), f, queries)));
 
     Map<String, Scores> scores = new LinkedHashMap<>();
     Map<String, Double> seconds = new LinkedHashMap<>();
