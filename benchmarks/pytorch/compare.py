@@ -180,9 +180,13 @@ class TrainingRun:
         if task == "concrete":
             path = os.path.join(root_dir, "nn/src/main/resources/dev/unroll/nn/data/concrete.csv")
             rows = [list(map(float, line.split(","))) for line in open(path).read().splitlines()[1:] if line]
-            data = torch.tensor(rows, dtype=torch.float64)[torch.randperm(len(rows), generator=g)[:896]]
-            data = (data - data.mean(0)) / data.std(0)
-            self.x, self.y = data[:, :8].float().contiguous(), data[:, 8:].float().contiguous()
+            perm = torch.randperm(len(rows), generator=g)
+            data = torch.tensor(rows, dtype=torch.float64)
+            train, queries = data[perm[:896]], data[perm[896:896 + 103]]
+            mean, std = train.mean(0), train.std(0)
+            train, queries = (train - mean) / std, (queries - mean) / std
+            self.x, self.y = train[:, :8].float().contiguous(), train[:, 8:].float().contiguous()
+            self.qx, self.qy = queries[:, :8].float().contiguous(), queries[:, 8:].float().contiguous()
             self.widths, self.lr, self.wd, self.batch, self.epochs = [8, 128, 128, 128, 1], 3e-2, 1e-5, 32, 20
             self.loss = nn.MSELoss()
         elif task == "fashion-mnist-n":
@@ -190,11 +194,17 @@ class TrainingRun:
             try:
                 images = read_idx(os.path.join(d, "fashion_mnist", "train-images-idx3-ubyte.gz"))
                 labels = read_idx(os.path.join(d, "fashion_mnist", "train-labels-idx1-ubyte.gz")).long()
+                qimages = read_idx(os.path.join(d, "fashion_mnist", "t10k-images-idx3-ubyte.gz"))
+                qlabels = read_idx(os.path.join(d, "fashion_mnist", "t10k-labels-idx1-ubyte.gz")).long()
             except (TypeError, OSError) as e:
                 print(f"TrainingRun: FashionMNIST not available ({e}); timing on random data of the same shapes", file=sys.stderr)
                 images = torch.randint(0, 256, (6144, 28, 28), generator=g, dtype=torch.uint8)
                 labels = torch.randint(0, 10, (6144,), generator=g)
+                qimages = torch.randint(0, 256, (100, 28, 28), generator=g, dtype=torch.uint8)
+                qlabels = torch.randint(0, 10, (100,), generator=g)
                 self.synthetic = True
+            q = torch.randperm(qimages.shape[0], generator=g)[:100]
+            self.qx, self.qy = (qimages[q].float() / 255).reshape(100, 784).contiguous(), qlabels[q].clone()
             idx = torch.randperm(images.shape[0], generator=g)[:6144]
             self.x = (images[idx].float() / 255).reshape(6144, 784).contiguous()
             y = labels[idx].clone()
@@ -222,19 +232,119 @@ class TrainingRun:
                 loss.backward()
                 opt.step()
                 last = loss.item()
-        return last
+        return model
+
+
+class EkfacInfluence:
+    """As dev.unroll.benchmarks.InfluenceBench: EK-FAC on a trained model of a task, float64
+    curvature, one sampled label per example (squared error: w = -sqrt(2) z; cross-entropy:
+    w = p - e_y, y ~ softmax), batches of 128, damping 0.1 x the block's mean eigenvalue. The rotated
+    per-example gradients use the rank-one form (Q_S^T g)(Q_A^T a)^T, as the Java code does; scoring
+    preconditions the query gradients once and streams per-example training gradients (outer
+    products) through one GEMM per batch of 128."""
+
+    def __init__(self, run):
+        self.run = run
+        self.model = run.run(1)
+        self.linears = [m for m in self.model if isinstance(m, nn.Linear)]
+        self.mse = isinstance(run.loss, nn.MSELoss)
+        self.fitted = None
+
+    def _pass(self, x):
+        """Forward keeping each layer's homogeneous input and its output node."""
+        acts, outs, h = [], [], x
+        for m in self.model:
+            if isinstance(m, nn.Linear):
+                acts.append(torch.cat([h.detach(), torch.ones(h.shape[0], 1, dtype=h.dtype)], 1))
+                h = m(h)
+                outs.append(h)
+            else:
+                h = m(h)
+        return h, acts, outs
+
+    def _sampled(self, f, g):
+        if self.mse:
+            return -math.sqrt(2) * torch.randn(f.shape, generator=g, dtype=f.dtype)
+        p = torch.softmax(f.detach(), 1)
+        y = torch.multinomial(p, 1, generator=g).squeeze(1)
+        return p - nn.functional.one_hot(y, p.shape[1]).to(p.dtype)
+
+    def fit(self):
+        x, n = self.run.x, self.run.x.shape[0]
+        A = [torch.zeros(m.in_features + 1, m.in_features + 1, dtype=torch.float64) for m in self.linears]
+        S = [torch.zeros(m.out_features, m.out_features, dtype=torch.float64) for m in self.linears]
+        g = torch.Generator().manual_seed(0)
+        for s in range(0, n, 128):
+            f, acts, outs = self._pass(x[s:s + 128])
+            ds = torch.autograd.grad(f, outs, grad_outputs=self._sampled(f, g))
+            for b, (a, d) in enumerate(zip(acts, ds)):
+                a, d = a.double(), d.double()
+                A[b] += a.T @ a
+                S[b] += d.T @ d
+        qa = [torch.linalg.eigh(a / n)[1] for a in A]
+        qs = [torch.linalg.eigh(t / n)[1] for t in S]
+        lam = [torch.zeros(m.out_features, m.in_features + 1, dtype=torch.float64) for m in self.linears]
+        g = torch.Generator().manual_seed(0)
+        for s in range(0, n, 128):
+            f, acts, outs = self._pass(x[s:s + 128])
+            ds = torch.autograd.grad(f, outs, grad_outputs=self._sampled(f, g))
+            for b, (a, d) in enumerate(zip(acts, ds)):
+                u, v = d.double() @ qs[b], a.double() @ qa[b]
+                lam[b] += (u * u).T @ (v * v)
+        lam = [l / n for l in lam]
+        self.fitted = (qa, qs, lam)
+        return self.fitted
+
+    def _per_example(self, x, y):
+        """Per-example gradients of the summed loss, [B, P] float32, block by block (W | b)."""
+        f, acts, outs = self._pass(x)
+        loss = self.run.loss.__class__(reduction="sum")(f, y)
+        ds = torch.autograd.grad(loss, outs)
+        return [torch.bmm(d.unsqueeze(2), a.unsqueeze(1)) for a, d in zip(acts, ds)]
+
+    def scores(self):
+        if self.fitted is None:
+            self.fit()
+        qa, qs, lam = self.fitted
+        pre = []
+        for b, gq in enumerate(self._per_example(self.run.qx, self.run.qy)):
+            r = qs[b].T @ gq.double() @ qa[b]
+            r = r / (lam[b] + 0.1 * lam[b].mean())
+            pre.append((qs[b] @ r @ qa[b].T).reshape(gq.shape[0], -1))
+        u = torch.cat(pre, 1).float()
+        n = self.run.x.shape[0]
+        out = torch.empty(u.shape[0], n, dtype=torch.float64)
+        for s in range(0, n, 128):
+            gs = self._per_example(self.run.x[s:s + 128], self.run.y[s:s + 128])
+            flat = torch.cat([t.reshape(t.shape[0], -1) for t in gs], 1)
+            out[:, s:s + flat.shape[0]] = (u @ flat.T).double()
+        return out
+
+
+def gemm_dims(params):
+    """(m, k, n, transA, transB) of a GEMM figure: GemmBench's shape "MxKxN[:TN|:NT]" or "sqS", or m, n, k, or size."""
+    if "shape" in params:
+        parts = params["shape"].split(":")
+        if parts[0].startswith("sq"):
+            s = int(parts[0][2:])
+            return s, s, s, False, False
+        m, k, n = (int(v) for v in parts[0].split("x"))
+        t = parts[1] if len(parts) > 1 else "NN"
+        return m, k, n, t[0] == "T", t[1] == "T"
+    if "size" in params:
+        s = int(params["size"])
+        return s, s, s, False, False
+    return int(params["m"]), int(params["k"]), int(params["n"]), False, False
 
 
 def gemm(params):
-    """C = A·B into a preallocated C, for a GEMM figure given by m, n, k or a square size."""
+    """C = op(A)·op(B) into a preallocated C, operands stored as the figure's transpose flags say."""
     dtype = DTYPES[params.get("dtype", "float32")]
-    if "size" in params:
-        m = n = k = int(params["size"])
-    else:
-        m, n, k = int(params["m"]), int(params["n"]), int(params["k"])
+    m, k, n, ta, tb = gemm_dims(params)
     g = torch.Generator().manual_seed(42)
-    a = torch.rand(m, k, generator=g, dtype=dtype) - 0.5
-    b = torch.rand(k, n, generator=g, dtype=dtype) - 0.5
+    a = torch.rand((k, m) if ta else (m, k), generator=g, dtype=dtype) - 0.5
+    b = torch.rand((n, k) if tb else (k, n), generator=g, dtype=dtype) - 0.5
+    a, b = (a.t() if ta else a), (b.t() if tb else b)
     c = torch.empty(m, n, dtype=dtype)
     return (lambda: torch.mm(a, b, out=c)), 2.0 * m * n * k
 
@@ -253,9 +363,8 @@ def target(fig):
         return 1.0, "HVP ≤ 1.0"
     if b == "PerExampleBench.outerProduct":
         return 1.0, "per-example gradients ≤ 1.0"
-    if "Gemm" in b and p.get("threads") == "1" and p.get("dtype", "float32") == "float32" and (
-            p.get("size") == "1024" or p.get("m") == p.get("n") == p.get("k") == "1024"):
-        return 1.25, "GEMM 1024, 1 thread ≥ 80% of OpenBLAS GFLOP/s"
+    if "Gemm" in b and p.get("threads") == "1" and p.get("dtype", "float32") == "float32" and gemm_dims(p)[:3] == (1024, 1024, 1024):
+        return 1.25, "GEMM 1024 float32, 1 thread ≥ 80% of OpenBLAS GFLOP/s"
     return None
 
 
@@ -278,8 +387,10 @@ def main():
     shots = (1, 3) if args.quick else (2, 5)
     rows = []
     cache = {}
-    print(f"PyTorch {torch.__version__} ({'quick' if args.quick else 'full'} timing), BLAS: "
-          + ("OpenBLAS" if "openblas" in open("/proc/self/maps").read().lower() else "reference or other (install libopenblas0-openmp)"))
+    maps = open("/proc/self/maps").read().lower()
+    blas = "OpenBLAS" if "openblas" in maps else "reference BLAS or other (install libopenblas0-openmp)"
+    allocator = "jemalloc keeping freed memory" if "jemalloc" in maps else "glibc malloc"
+    print(f"PyTorch {torch.__version__} ({'quick' if args.quick else 'full'} timing), BLAS: {blas}, allocator: {allocator}")
     for fig in unroll["figures"]:
         b, p = fig["benchmark"], fig["params"]
         threads = int(p.get("threads", "1"))
@@ -303,7 +414,16 @@ def main():
                 if key not in cache:
                     cache[key] = TrainingRun(key, args.root)
                 times = single_shots(cache[key].run, *shots)
-            elif "Gemm" in b and ("size" in p or "m" in p):
+            elif b in ("InfluenceBench.ekfacFit", "InfluenceBench.ekfacScores"):
+                key = ("ekfac", p["task"])
+                if key not in cache:
+                    if p["task"] not in cache:
+                        cache[p["task"]] = TrainingRun(p["task"], args.root)
+                    cache[key] = EkfacInfluence(cache[p["task"]])
+                e = cache[key]
+                e.fit()
+                times = single_shots(e.fit if b.endswith("Fit") else e.scores, *shots)
+            elif b == "GemmBench.simd" or ("Gemm" in b and ("size" in p or "m" in p)):
                 fn, flop = gemm(p)
                 times = sample(fn, warm, meas)
             else:
@@ -334,7 +454,8 @@ def main():
     result = {
         "date": date, "command": args.command, "unroll_command": unroll.get("command"),
         "machine": unroll.get("machine"), "peak": unroll.get("peak"),
-        "pytorch": torch.__version__, "python": platform.python_version(), "rows": rows,
+        "pytorch": torch.__version__, "python": platform.python_version(), "blas": blas, "allocator": allocator,
+        "threads_note": "torch.set_num_threads(threads) per workload", "rows": rows,
     }
     if args.json:
         write(args.json, json.dumps(result, indent=2))
@@ -369,7 +490,7 @@ def markdown(result, unroll):
         f"Measured {result['date']} with `{result['command']}` (the Java side: `{result['unroll_command']}`).",
         "",
         f"Machine: {m.get('cpu', '?')}, {m.get('cores', '?')} cores, {m.get('vector_extensions', '?')}; {m.get('java', '?')}; "
-        f"PyTorch {result['pytorch']} (Debian python3-torch with OpenBLAS), Python {result['python']}.",
+        f"PyTorch {result['pytorch']} (Debian python3-torch; BLAS: {result['blas']}; allocator: {result['allocator']}), Python {result['python']}.",
     ]
     mp = [f"{k.split('_')[0]} {k.split('_')[1].replace('threads', '')} thread(s) {v:.0f}" for k, v in peak.items()
           if k.endswith("measured_gflops") and v == v]

@@ -114,7 +114,7 @@ public final class BenchMain {
       Pattern p = Pattern.compile(g.include());
       List<String> names = new ArrayList<>();
       for (String n : available) {
-        String shortName = n.substring(n.lastIndexOf('.', n.lastIndexOf('.') - 1) + 1);
+        String shortName = Figure.shortName(n);
         if (p.matcher(n).find() && (args.include() == null || args.include().matcher(shortName).find())) names.add(n);
       }
       if (names.isEmpty()) {
@@ -126,7 +126,7 @@ public final class BenchMain {
         for (String n : names) out.println("  " + n + (params.isEmpty() ? "" : "  " + describe(params)));
         continue;
       }
-      out.printf("%n%s (%s)%n", g.title(), String.join(", ", names.stream().map(n -> n.substring(n.lastIndexOf('.', n.lastIndexOf('.') - 1) + 1)).toList()));
+      out.printf("%n%s (%s)%n", g.title(), String.join(", ", names.stream().map(Figure::shortName).toList()));
       Collection<RunResult> results = new Runner(options(g, names, params, args), progress).run();
       for (RunResult r : results) figures.add(Figure.of(r));
     }

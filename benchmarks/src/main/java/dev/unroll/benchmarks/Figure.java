@@ -42,13 +42,23 @@ public record Figure(String benchmark, Map<String, String> params, String mode, 
   /** The figure of a JMH result. */
   public static Figure of(RunResult r) {
     var p = r.getParams();
-    String full = p.getBenchmark();
-    int cls = full.lastIndexOf('.', full.lastIndexOf('.') - 1);
-    String name = full.substring(cls + 1);
+    String name = shortName(p.getBenchmark());
     Map<String, String> params = new TreeMap<>();
     for (String k : p.getParamsKeys()) params.put(k, p.getParam(k));
     var primary = r.getPrimaryResult();
     return of(name, params, p.getMode().shortLabel(), primary.getStatistics(), primary.getScoreUnit());
+  }
+
+  /**
+   * A benchmark's name without its package: "GemmBench.simd", "GemmBench.ScalarBaseline.scalar"
+   * (the package is the components before the first capitalised one).
+   */
+  public static String shortName(String full) {
+    String[] parts = full.split("\\.");
+    for (int i = 0; i < parts.length; i++) {
+      if (!parts[i].isEmpty() && Character.isUpperCase(parts[i].charAt(0))) return String.join(".", java.util.Arrays.copyOfRange(parts, i, parts.length));
+    }
+    return full;
   }
 
   /**

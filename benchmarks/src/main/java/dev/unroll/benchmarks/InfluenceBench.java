@@ -14,6 +14,9 @@ import dev.unroll.tda.methods.InfluenceFunctions;
 import dev.unroll.tda.methods.Preconditioner;
 import dev.unroll.tda.methods.Preconditioners;
 import dev.unroll.tda.methods.ScoreOptions;
+import dev.unroll.tda.source.Source;
+import dev.unroll.tda.source.SourceInputs;
+import dev.unroll.tda.source.SourceOptions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -29,11 +32,17 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * EK-FAC on a trained model of a paper task ({@link PaperTask}, float32, trained once in the set-up
- * by the project's trainer): fitting the factors (covariances A and S over the training set with
- * one sampled label per example, their eigendecompositions, the eigenvalue correction), and scoring
- * the influence of every training example on every query with the fitted curvature
- * (query gradients preconditioned, training gradients streamed).
+ * Attribution on a trained model of a paper task ({@link PaperTask}, float32, trained once in the
+ * set-up by the project's trainer, keeping its checkpoints), with the settings of the experiments
+ * (true Fisher with one sampled label per example, damping 0.1 × mean eigenvalue):
+ * <ul>
+ *   <li>EK-FAC influence: fitting the factors (covariances A and S over the training set, their
+ *       eigendecompositions, the eigenvalue correction), and scoring every training example
+ *       against every query with the fitted curvature (query gradients preconditioned once,
+ *       training gradients streamed);</li>
+ *   <li>SOURCE with its defaults (6 checkpoints in 3 segments, EK-FAC per segment, exponential
+ *       form): fitting every segment's curvature, and scoring.</li>
+ * </ul>
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -51,6 +60,8 @@ public class InfluenceBench {
   private AttributionTask attribution;
   private List<Tensor> params;
   private Preconditioner ekfac;
+  private SourceInputs sourceInputs;
+  private Source source;
 
   @Setup
   public void setup() {
@@ -59,6 +70,8 @@ public class InfluenceBench {
     attribution = t.attributionTask(trained);
     params = trained.model().parameterValues();
     ekfac = Preconditioners.kronecker(fit(), Damping.meanEigenvalue(0.1));
+    sourceInputs = SourceInputs.of(trained.trajectory(), attribution);
+    source = sourceFit();
   }
 
   private KroneckerCurvature fit() {
@@ -73,5 +86,15 @@ public class InfluenceBench {
   @Benchmark
   public Scores ekfacScores() {
     return Parallel.withThreads(threads, () -> InfluenceFunctions.pairwise(attribution, params, ekfac, ScoreOptions.defaults()));
+  }
+
+  @Benchmark
+  public Source sourceFit() {
+    return Parallel.withThreads(threads, () -> Source.fit(sourceInputs, SourceOptions.defaults()));
+  }
+
+  @Benchmark
+  public Scores sourceScores() {
+    return Parallel.withThreads(threads, () -> source.pairwise());
   }
 }

@@ -33,8 +33,7 @@ final class ProgressFormat implements OutputFormat {
   }
 
   private static String label(BenchmarkParams p) {
-    String full = p.getBenchmark();
-    StringBuilder b = new StringBuilder(full.substring(full.lastIndexOf('.', full.lastIndexOf('.') - 1) + 1));
+    StringBuilder b = new StringBuilder(Figure.shortName(p.getBenchmark()));
     for (String k : p.getParamsKeys()) b.append(' ').append(k).append('=').append(p.getParam(k));
     return b.toString();
   }

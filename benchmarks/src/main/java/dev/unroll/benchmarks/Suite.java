@@ -44,14 +44,21 @@ final class Suite {
 
   static final List<Group> GROUPS = List.of(
       new Group("measured floating-point peak (FMA chains)", "\\.PeakBench\\.", Timing.SAMPLED, DEFAULTS, DEFAULTS, DEFAULTS),
-      // GemmBench and ElementwiseBench come with the SIMD kernels.
-      new Group("GEMM", "\\.GemmBench\\.", Timing.SAMPLED, DEFAULTS, DEFAULTS, DEFAULTS),
-      new Group("elementwise kernels", "\\.ElementwiseBench\\.", Timing.SAMPLED, DEFAULTS, DEFAULTS, null),
+      new Group("GEMM, square", "\\.GemmBench\\.simd$", Timing.SAMPLED,
+          Map.of("shape", v("sq1024")), Map.of("shape", v("sq256", "sq512", "sq1024", "sq2048")),
+          Map.of("shape", v("sq512", "sq1024", "sq2048"), "dtype", v("float32", "float64"))),
+      new Group("GEMM, MLP shapes (forward, weight gradient, input gradient)", "\\.GemmBench\\.simd$", Timing.SAMPLED,
+          Map.of("shape", v("128x784x256", "128x256x10", "32x128x128"), "dtype", v("float32")),
+          Map.of("shape", v("128x784x256", "784x128x256:TN", "128x256x784:NT", "32x128x128", "128x32x128:TN", "32x128x128:NT", "128x256x10", "256x128x10:TN", "128x10x256:NT")),
+          Map.of("shape", v("128x784x256", "128x256x10"), "dtype", v("float32"))),
+      new Group("GEMM, scalar baseline", "\\.GemmBench\\.ScalarBaseline\\.", Timing.SAMPLED,
+          Map.of("shape", v("32x128x128"), "dtype", v("float32")), DEFAULTS, null),
+      new Group("elementwise kernels", "\\.ElementwiseBench\\.", Timing.SAMPLED, Map.of("dtype", v("float32")), DEFAULTS, null),
       new Group("reduction kernels", "\\.ReductionBench\\.", Timing.SAMPLED, Map.of("dtype", v("float32"), "n", v("1048576")), DEFAULTS, null),
       new Group("SGD step of an MLP", "\\.SgdStepBench\\.", Timing.SAMPLED, DEFAULTS, DEFAULTS, DEFAULTS),
       new Group("gradient and Hessian-vector product", "\\.DerivativesBench\\.", Timing.SAMPLED, Map.of("threads", v("2")), DEFAULTS, Map.of("threads", v("2"))),
       new Group("per-example gradients, outer products", "\\.PerExampleBench\\.outerProduct$", Timing.SAMPLED, DEFAULTS, DEFAULTS, DEFAULTS),
       new Group("per-example gradients, loop of single examples", "\\.PerExampleBench\\.loop$", Timing.SAMPLED, null, DEFAULTS, DEFAULTS),
       new Group("full training runs", "\\.TrainingRunBench\\.", Timing.SINGLE_SHOT, DEFAULTS, DEFAULTS, DEFAULTS),
-      new Group("EK-FAC fit and influence scoring", "\\.InfluenceBench\\.", Timing.SINGLE_SHOT, DEFAULTS, Map.of("task", v("concrete", "fashion-mnist-n")), null));
+      new Group("EK-FAC fit and influence scoring", "\\.InfluenceBench\\.", Timing.SINGLE_SHOT, DEFAULTS, Map.of("task", v("concrete", "fashion-mnist-n")), DEFAULTS));
 }

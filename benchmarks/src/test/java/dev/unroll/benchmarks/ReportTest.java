@@ -47,6 +47,17 @@ class ReportTest {
     assertEquals(2.0 * 128 * 256 * 784, Flop.of("GemmBench.simd", Map.of("m", "128", "n", "256", "k", "784")));
     assertEquals(2.0 * 1024 * 1024 * 1024, Flop.of("GemmBench.simd", Map.of("size", "1024")));
     assertTrue(Double.isNaN(Flop.of("SgdStepBench.step", Map.of("size", "1024"))));
+    // GemmBench's shapes: MxKxN with an optional transpose suffix, or sqS.
+    assertEquals(2.0 * 784 * 128 * 256, Flop.of("GemmBench.simd", Map.of("shape", "784x128x256:TN")));
+    assertEquals(2.0 * 512 * 512 * 512, Flop.of("GemmBench.simd", Map.of("shape", "sq512")));
+    assertEquals(2.0 * 32 * 128 * 128, Flop.of("GemmBench.ScalarBaseline.scalar", Map.of("shape", "32x128x128")));
+    assertTrue(Double.isNaN(Flop.of("GemmBench.simd", Map.of("shape", "12x3"))));
+  }
+
+  @Test
+  void shortNamesDropThePackageOnly() {
+    assertEquals("GemmBench.simd", Figure.shortName("dev.unroll.benchmarks.GemmBench.simd"));
+    assertEquals("GemmBench.ScalarBaseline.scalar", Figure.shortName("dev.unroll.benchmarks.GemmBench.ScalarBaseline.scalar"));
   }
 
   @Test

@@ -21,17 +21,17 @@ public final class Main {
   static Map<String, Entry> commands() {
     Map<String, Entry> m = new LinkedHashMap<>();
     m.put("demo", new Entry("the main job: Concrete end to end at quick scale (train, score with every method, retrain, LDS, report)", a -> dev.unroll.experiments.paper.UciExperiment.run("concrete", a)));
-    m.put("experiment", new Entry("NAME [--scale quick|paper] [--out DIR] [--data DIR] [--threads N]: concrete, concrete-early", Main::experiment));
+    m.put("experiment", new Entry("NAME [--scale quick|paper] [--out DIR] [--data DIR] [--threads N]: concrete, concrete-early, fashion-mnist, fashion-mnist-n", Main::experiment));
     m.put("selfcheck", new Entry("gradient checks of every op on every backend, kernel speed, OpenCL devices [--json FILE] [--no-speed]", SelfCheck::run));
     m.put("bench", new Entry("JMH benchmarks: table of medians, spreads, GEMM against the measured peak [--quick] [--compare] [--json FILE] [--include REGEX] [--list]", Bench::run));
     return m;
   }
 
   static int experiment(String[] args) throws Exception {
-    if (args.length == 0) throw new Options.UsageException("experiment needs a NAME: concrete, concrete-early");
+    if (args.length == 0) throw new Options.UsageException("experiment needs a NAME: concrete, concrete-early, fashion-mnist, fashion-mnist-n");
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
     return switch (args[0]) {
-      case "concrete", "concrete-early" -> dev.unroll.experiments.paper.UciExperiment.run(args[0], rest);
+      case "concrete", "concrete-early", "fashion-mnist", "fashion-mnist-n" -> dev.unroll.experiments.paper.UciExperiment.run(args[0], rest);
       default -> throw new Options.UsageException("unknown experiment '" + args[0] + "'");
     };
   }

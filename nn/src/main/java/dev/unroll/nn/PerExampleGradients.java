@@ -29,6 +29,7 @@ public final class PerExampleGradients {
     Tensor a = layer.activations();
     int n = layer.examples(), r = layer.rowsPerExample();
     if (layer.kind() == KfacLayer.Kind.LINEAR) {
+      if (r == 1) return outer(g, a);
       // [N, out, R] · [N, R, k+1]: the sum over an example's rows of its outer products.
       return g.reshape(n, r, layer.outFeatures()).transpose(1, 2).matmul(a.reshape(n, r, layer.homogeneousInFeatures()));
     }
@@ -36,13 +37,31 @@ public final class PerExampleGradients {
   }
 
   /**
+   * gᵢ aᵢᵀ for every row i of g [N, out] and a [N, in], as [N, out, in]. A broadcast product rather
+   * than N matrix products of inner dimension 1: the same single roundings, without the GEMM's
+   * packing per example.
+   */
+  private static Tensor outer(Tensor g, Tensor a) {
+    int n = g.dim(0);
+    return g.reshape(n, g.dim(1), 1).mul(a.reshape(n, 1, a.dim(1)));
+  }
+
+  /**
    * Per-example gradients of the layer's parameters: the weight's [N, weight shape...] and, with a
    * bias, the bias's [N, out], in the layer's parameter order.
    */
   public static List<Tensor> of(KfacLayer layer, Tensor ds) {
-    Tensor m = matrices(layer, ds);
     int n = layer.examples(), k = layer.inFeatures();
     List<Tensor> out = new ArrayList<>(2);
+    if (layer.kind() == KfacLayer.Kind.LINEAR && layer.rowsPerExample() == 1) {
+      // One row per example: the weight's gradients straight from the inputs, the bias's are ds
+      // itself; no homogeneous matrix to cut apart.
+      Tensor g = layer.outputGradient(ds);
+      out.add(outer(g, layer.activations().slice(1, 0, k)));
+      if (layer.hasBias()) out.add(g.contiguous());
+      return out;
+    }
+    Tensor m = matrices(layer, ds);
     int[] wShape = layer.kind() == KfacLayer.Kind.LINEAR
         ? ((Linear) layer.layer()).weight().shape()
         : ((Conv2d) layer.layer()).weight().shape();
@@ -59,8 +78,7 @@ public final class PerExampleGradients {
     if (a.rank() != 2 || g.rank() != 2 || a.dim(0) != g.dim(0)) {
       throw new IllegalArgumentException("PerExampleGradients.linear: activations " + java.util.Arrays.toString(a.shape()) + " and output gradients " + java.util.Arrays.toString(g.shape()) + ", expected [N, in] and [N, out]");
     }
-    int n = a.dim(0);
-    return g.reshape(n, g.dim(1), 1).matmul(a.reshape(n, 1, a.dim(1)));
+    return outer(g, a);
   }
 
   /**

@@ -50,23 +50,17 @@ public final class TracIn {
     int chunk = o.queryChunk() == 0 ? Math.max(1, q) : o.queryChunk();
     for (int[] rows : Gradients.ranges(q, chunk)) {
       AttributionTask sub = t.withQueries(t.queries().subset(rows));
-      for (int s = 0; s < in.stages().size(); s++) {
-        SourceStage st = in.stages().get(s);
-        double[][] part = new double[rows.length][st.size()];
-        boolean any = false;
-        for (SourceSegment seg : in.segments()) {
-          if (seg.stage() != s) continue;
-          for (SourceCheckpoint c : seg.checkpoints()) {
-            double w = weight(in, seg, c, weighting);
-            if (w == 0) continue;
-            any = true;
-            Tensor g = Gradients.queries(sub, c.parameters(), o.queryBatchSize());
-            GradientDots.accumulate(in.stageTask(s), c.parameters(), g, o.trainBatchSize(), w, part);
-          }
+      double[][] part = new double[rows.length][n];
+      for (SourceSegment seg : in.segments()) {
+        SourceStage st = in.stages().get(seg.stage());
+        for (SourceCheckpoint c : seg.checkpoints()) {
+          double w = weight(in, seg, c, weighting);
+          if (w == 0) continue;
+          Tensor g = Gradients.queries(sub, c.parameters(), o.queryBatchSize());
+          GradientDots.accumulate(in.stageTask(seg.stage()), c.parameters(), g, o.trainBatchSize(), w, part, st.columns());
         }
-        if (!any) continue;
-        for (int i = 0; i < rows.length; i++) for (int m = 0; m < st.size(); m++) values[rows[i]][st.column(m)] += part[i][m];
       }
+      System.arraycopy(part, 0, values, rows[0], rows.length);
     }
     return Scores.pairwise("tracin", values, settings(in, weighting, t));
   }

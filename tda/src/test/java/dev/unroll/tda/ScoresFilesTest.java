@@ -72,4 +72,22 @@ class ScoresFilesTest {
     assertArrayEquals(fitted.layer(0).lambda().toDoubleArray(), KroneckerCurvature.fitOrLoad(f, "ekfac", t, p, o).layer(0).lambda().toDoubleArray());
     assertEquals(Ekfac.settings(t, p, o).get("train_sha256"), FactorStore.arguments(f).get("train_sha256"));
   }
+
+  @Test
+  void covariancesRoundTripAndAreRefusedForOtherArguments() {
+    AttributionTask t = Fixtures.conv(62, 5, 1);
+    List<Tensor> p = Fixtures.values(t.model());
+    FitOptions o = FitOptions.defaults().withSeed(2);
+    dev.unroll.tda.curvature.KroneckerFactors f = Ekfac.covariances(t, p, o);
+    Path file = dir.resolve("cov.safetensors");
+    f.save(file);
+    dev.unroll.tda.curvature.KroneckerFactors back = dev.unroll.tda.curvature.KroneckerFactors.load(file, t.layout(), Ekfac.settings(t, p, o));
+    for (int b = 0; b < t.layout().numBlocks(); b++) {
+      assertArrayEquals(f.a().get(b).toDoubleArray(), back.a().get(b).toDoubleArray());
+      assertArrayEquals(f.s().get(b).toDoubleArray(), back.s().get(b).toDoubleArray());
+      assertEquals(f.rowsPerExample()[b], back.rowsPerExample()[b]);
+    }
+    assertEquals(f.examples(), back.examples());
+    assertThrows(FactorStore.MismatchException.class, () -> dev.unroll.tda.curvature.KroneckerFactors.load(file, t.layout(), Ekfac.settings(t, p, o.withSamples(2))));
+  }
 }

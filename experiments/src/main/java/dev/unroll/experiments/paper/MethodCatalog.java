@@ -43,6 +43,11 @@ public final class MethodCatalog {
 
   /** The methods that fit any recorded run; {@code exact} adds exact unrolling (small models). */
   public static List<MethodRun> all(boolean exact, int threads, DataSource source) {
+    return all(exact, threads, source, true);
+  }
+
+  /** As {@link #all(boolean, int, DataSource)}; {@code trak} false leaves out TRAK (its projections dominate quick image runs). */
+  public static List<MethodRun> all(boolean exact, int threads, DataSource source, boolean trak) {
     List<MethodRun> m = new ArrayList<>();
     if (exact) m.add(new MethodRun(EXACT, c -> ExactUnroll.scores(c.run().trajectory(), c.queries(), c.measurement(), new ExactUnroll.Options(8, threads)).combined()));
     for (int l : new int[] {3, 2, 1}) {
@@ -51,7 +56,7 @@ public final class MethodCatalog {
     m.add(new MethodRun("EK-FAC influence", c -> InfluenceFunctions.ekfac(c.task(), c.finalParameters(), fit(), Damping.meanEigenvalue(0.1), ScoreOptions.defaults())));
     m.add(new MethodRun("K-FAC influence", c -> InfluenceFunctions.kfac(c.task(), c.finalParameters(), fit(), Damping.meanEigenvalue(0.1), ScoreOptions.defaults())));
     m.add(new MethodRun("TracIn", c -> TracIn.pairwise(SourceInputs.of(c.run().trajectory(), c.task()), TracIn.Weighting.STEP_LR, ScoreOptions.defaults())));
-    m.add(new MethodRun("TRAK (4 half-models)", c -> Trak.scores(c.task(), halfModels(c, 4, source), Trak.Options.defaults(512))));
+    if (trak) m.add(new MethodRun("TRAK (4 half-models)", c -> Trak.scores(c.task(), halfModels(c, 4, source), Trak.Options.defaults(512))));
     m.add(new MethodRun("gradient dot", c -> GradientSimilarity.dot(c.task(), c.finalParameters(), ScoreOptions.defaults())));
     m.add(new MethodRun("gradient cosine", c -> GradientSimilarity.cosine(c.task(), c.finalParameters(), ScoreOptions.defaults())));
     m.add(new MethodRun("representation cosine", c -> RepresentationSimilarity.scores(c.task(), c.finalParameters(), null, RepresentationSimilarity.Similarity.COSINE, ScoreOptions.defaults())));

@@ -13,6 +13,7 @@ import dev.unroll.experiments.report.Plots;
 import dev.unroll.experiments.report.Report;
 import dev.unroll.nn.AbsoluteError;
 import dev.unroll.nn.Activation;
+import dev.unroll.nn.Margin;
 import dev.unroll.nn.Measurement;
 import dev.unroll.nn.Module;
 import dev.unroll.nn.data.DataSets;
@@ -53,13 +54,33 @@ public final class UciExperiment {
   private UciExperiment() {}
 
   /** Inputs and targets standardised with the training split's statistics (method.md §7). */
-  static TrainTest data(String task, Recipe r, DataSets sets, long splitSeed) {
-    Dataset full = task.startsWith("concrete") ? DataSets.concrete() : sets.parkinsons();
+  static TrainTest data(String task, Recipe r, String dataFolder, long splitSeed) {
+    // Concrete ships inside the project; only the other sets need a data folder.
+    Dataset full = task.startsWith("concrete") ? DataSets.concrete() : DataSets.locate(dataFolder).parkinsons();
     TrainTest tt = Splits.split(full, r.trainSize(), r.querySize(), splitSeed);
     Standardizer sx = Standardizer.fitInputs(tt.train()), sy = Standardizer.fitTargets(tt.train());
     Dataset train = sy.transformTargets(sx.transformInputs(tt.train())).to(DType.F64).withName(task + "-train");
     Dataset test = sy.transformTargets(sx.transformInputs(tt.test())).to(DType.F64).withName(task + "-queries");
     return new TrainTest(train, test);
+  }
+
+  /**
+   * FashionMNIST (or FashionMNIST-N: 30% of training labels randomised, seeded): the first
+   * {@code trainSize} of a seeded sample of the training set, queries from the test set, images
+   * flattened to 784 inputs in [0, 1].
+   */
+  static TrainTest imageData(String task, Recipe r, String dataFolder) {
+    DataSets sets = DataSets.locate(dataFolder);
+    Dataset full = task.equals("fashion-mnist-n") ? sets.fashionMnistN(DataSets.FASHION_N_FRACTION, DataSets.FASHION_N_SEED).data() : sets.fashionMnist().train();
+    Dataset train = Splits.sample(full, r.trainSize(), 0).flattenInputs().withName(task + "-train");
+    Dataset test = Splits.sample(sets.fashionMnist().test(), r.querySize(), 1).flattenInputs().withName(task + "-queries");
+    return new TrainTest(train, test);
+  }
+
+  static RunConfig imageConfig(Recipe r, String trainName, long seed) {
+    StageSpec stage = StageSpec.of("train", DataSpec.all(trainName), OptimizerSpec.sgd(r.momentum(), r.weightDecay(), false), LrSchedule.constant(r.lr()), r.batchSize(), r.epochs())
+        .withCheckpoints(6, 3);
+    return RunConfig.of(ModelSpec.mlp(Activation.RELU, r.widths()), "cross_entropy", DType.F32, seed, stage);
   }
 
   static RunConfig config(Recipe r, String trainName, long seed) {
@@ -78,12 +99,15 @@ public final class UciExperiment {
   public static int run(String task, String[] args) throws Exception {
     Options o = Options.parse(args, Set.of("scale", "out", "data", "threads", "seed", "epochs", "subsets", "seeds", "queries"), Set.of());
     Scale scale = Scale.of(o.get("scale", "quick"));
-    scale = new Scale(scale.name(), o.getInt("subsets", scale.subsets()), o.getInt("seeds", scale.seeds()), scale.imageSeeds(), o.getInt("queries", scale.queries()));
+    scale = new Scale(scale.name(), o.getInt("subsets", scale.subsets()), o.getInt("seeds", scale.seeds()), o.getInt("seeds", scale.imageSeeds()), o.getInt("queries", scale.queries()));
     Recipe recipe = switch (task) {
       case "concrete" -> Recipe.concrete();
       case "concrete-early" -> Recipe.concreteEarly();
-      default -> throw new IllegalArgumentException("unknown UCI task " + task);
+      case "fashion-mnist" -> Recipe.fashionMnist();
+      case "fashion-mnist-n" -> Recipe.fashionMnistN();
+      default -> throw new IllegalArgumentException("unknown experiment " + task);
     };
+    boolean image = task.startsWith("fashion");
     if (o.getInt("epochs", 0) > 0) recipe = new Recipe(recipe.task(), recipe.widths(), recipe.trainSize(), recipe.querySize(), recipe.lr(), recipe.momentum(), recipe.weightDecay(), recipe.batchSize(), o.getInt("epochs", 0));
     int threads = o.getInt("threads", Runtime.getRuntime().availableProcessors());
     long seed = o.getInt("seed", 0);
@@ -91,16 +115,18 @@ public final class UciExperiment {
     Files.createDirectories(out);
     long t0 = System.nanoTime();
 
-    TrainTest tt = data(task, recipe, DataSets.locate(o.get("data", null)), 0);
+    TrainTest tt = image ? imageData(task, recipe, o.get("data", null)) : data(task, recipe, o.get("data", null), 0);
     Dataset train = tt.train();
     Dataset queries = tt.test().size() > scale.queries() ? Splits.first(tt.test(), scale.queries()).withName(tt.test().name()) : tt.test();
     DataSource source = DataSource.of(train, queries);
-    RunConfig config = config(recipe, train.name(), seed);
-    Measurement f = new AbsoluteError();
+    RunConfig config = image ? imageConfig(recipe, train.name(), seed) : config(recipe, train.name(), seed);
+    // Regression: absolute error; classification: the margin (method.md §1).
+    Measurement f = image ? new Margin() : new AbsoluteError();
+    if (image) scale = new Scale(scale.name(), scale.subsets(), scale.imageSeeds(), scale.imageSeeds(), scale.queries());
     System.out.printf("%s: %d training examples, %d queries, MLP %s, %d epochs, %s scale%n", task, train.size(), queries.size(), java.util.Arrays.toString(recipe.widths()), recipe.epochs(), scale.name());
 
     long tTrain = System.nanoTime();
-    TrainResult base = Trainer.train(config, source, TrainOptions.recorded(out.resolve("run")).resume(true).keep(Keep.ALL_STEPS));
+    TrainResult base = Trainer.train(config, source, TrainOptions.recorded(out.resolve("run")).resume(true).keep(image ? Keep.CHECKPOINTS : Keep.ALL_STEPS));
     double trainSeconds = (System.nanoTime() - tTrain) / 1e9;
     AttributionTask attr = new AttributionTask(base.model(), config.lossFunction(), f, train, queries);
     Context ctx = new Context(recipe, base, attr, f, train, queries);
@@ -108,7 +134,7 @@ public final class UciExperiment {
 
     Map<String, Scores> scores = new LinkedHashMap<>();
     Map<String, Double> seconds = new LinkedHashMap<>();
-    for (MethodRun m : MethodCatalog.all(true, threads, source)) {
+    for (MethodRun m : MethodCatalog.all(!image, threads, source, !image || !scale.name().equals("quick"))) {
       long ts = System.nanoTime();
       Scores s = Backends.withCpu(Backends.cpu(), () -> {
         try {
@@ -141,7 +167,7 @@ public final class UciExperiment {
     Report report = new Report(out, task + " (" + scale.name() + " scale)");
     report.setting("training examples", train.size()).setting("queries", queries.size()).setting("model", "MLP " + java.util.Arrays.toString(recipe.widths()) + ", ReLU")
         .setting("optimizer", "SGD lr " + recipe.lr() + ", momentum " + recipe.momentum() + ", weight decay " + recipe.weightDecay() + ", batch " + recipe.batchSize() + ", " + recipe.epochs() + " epochs (" + base.record().totalSteps() + " steps)")
-        .setting("checkpoints / segments", "6 / 3").setting("measurement", "absolute error of the standardised target")
+        .setting("checkpoints / segments", "6 / 3").setting("measurement", image ? "margin of the true class" : "absolute error of the standardised target")
         .setting("ground truth", scale.subsets() + " subsets of alpha = 0.5, " + scale.seeds() + " retrains each (" + gt.directory().getFileName() + ")")
         .setting("base training seconds", String.format("%.1f", trainSeconds)).setting("retraining seconds (this invocation)", String.format("%.1f", gtSeconds));
     double[][] actual = gt.meanMeasurements();
@@ -162,7 +188,7 @@ public final class UciExperiment {
         y[j] = actual[j][q];
       }
       String png = "scatter-q" + q + ".png";
-      Plots.scatter(best + ", query " + q, "predicted group effect", "actual abs. error after retraining", x, y, out.resolve(png));
+      Plots.scatter(best + ", query " + q, "predicted group effect", "actual measurement after retraining", x, y, out.resolve(png));
       report.figure(png, best + ": predicted vs actual measurement over the " + masks.length + " subsets, query " + q + " (Spearman " + String.format("%.3f", lds.get(best).perQuery()[q]) + ")");
     }
     String table = report.write();

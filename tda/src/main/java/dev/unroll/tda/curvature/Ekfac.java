@@ -103,10 +103,11 @@ public final class Ekfac {
       Batch batch = task.train().batch(idx);
       CapturedPass.run(task.model(), layout, params, batch.x(), pass -> {
         List<Tensor> cots = OutputDirections.of(task.loss(), options, pass.output(), batch.y(), idx);
+        Tensor[] rotatedInputs = new Tensor[pass.layers().size()];
         for (int k = 0; k < cots.size(); k++) {
           List<Tensor> ds = pass.vjp(cots.get(k), k + 1 < cots.size());
           try (var g = GradMode.off()) {
-            for (int b = 0; b < nb; b++) lambda[b] = lambda[b].add(RotatedGradients.of(pass, ds, b, basis.qS(b), basis.qA(b)).sumOfSquares());
+            for (int b = 0; b < nb; b++) lambda[b] = lambda[b].add(RotatedGradients.of(pass, ds, b, basis.qS(b), basis.qA(b), rotatedInputs).sumOfSquares());
           }
         }
         return null;
@@ -115,6 +116,24 @@ public final class Ekfac {
     List<Tensor> out = new ArrayList<>();
     try (var g = GradMode.off()) {
       for (Tensor l : lambda) out.add(l.div(n));
+    }
+    return out;
+  }
+
+  /** The entrywise mean of several checkpoints' eigenvalue corrections in one basis (SOURCE's Λ̄ of a segment). */
+  public static List<Tensor> averageEigenvalues(List<List<Tensor>> perCheckpoint) {
+    if (perCheckpoint.isEmpty()) throw new IllegalArgumentException("average of no eigenvalue corrections");
+    int nb = perCheckpoint.get(0).size();
+    List<Tensor> out = new ArrayList<>();
+    try (var g = GradMode.off()) {
+      for (int b = 0; b < nb; b++) {
+        Tensor s = null;
+        for (List<Tensor> l : perCheckpoint) {
+          if (l.size() != nb) throw new IllegalArgumentException("eigenvalue corrections for " + l.size() + " and " + nb + " blocks");
+          s = s == null ? l.get(b) : s.add(l.get(b));
+        }
+        out.add(s.div(perCheckpoint.size()));
+      }
     }
     return out;
   }

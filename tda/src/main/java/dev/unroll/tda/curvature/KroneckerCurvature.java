@@ -99,6 +99,29 @@ public final class KroneckerCurvature {
   }
 
   /**
+   * Several spectral functions of the same curvature applied to the same rows, sharing one rotation
+   * into the eigenbasis: result k is φ_k(G)·v for every row v of {@code g} (e.g. SOURCE's segment
+   * gain and propagation of one vector). Each φ_k is a list with one function per block.
+   */
+  public List<Tensor> applyAll(List<List<SpectralFunction>> phis, Tensor g) {
+    for (List<SpectralFunction> p : phis) checkPhis(p);
+    if (g.rank() != 2 || g.dim(1) != layout.size()) throw new IllegalArgumentException("apply: gradients of shape " + Arrays.toString(g.shape()) + ", expected [Q, " + layout.size() + "]");
+    List<List<Tensor>> out = new ArrayList<>();
+    for (int k = 0; k < phis.size(); k++) out.add(new ArrayList<>());
+    try (var s = GradMode.off()) {
+      Tensor g64 = g.to(DType.F64);
+      for (int b = 0; b < layers.size(); b++) {
+        KroneckerEigen e = layers.get(b);
+        Tensor rotated = e.rotate(layout.blockOf(g64, b));
+        for (int k = 0; k < phis.size(); k++) out.get(k).add(e.unrotate(rotated.mul(e.map(phis.get(k).get(b)))));
+      }
+    }
+    List<Tensor> result = new ArrayList<>();
+    for (List<Tensor> o : out) result.add(layout.concat(o));
+    return result;
+  }
+
+  /**
    * gₙᵀ φ(G) gₙ for every example n of a captured batch, with gₙ its per-example gradient from ∂/∂s
    * {@code ds}: Σ_b Σ_ij φ_b(Λ_b)_ij ((Q_Sᵀ Gₙ Q_A)_ij)², without forming φ(G)gₙ.
    */

@@ -2,7 +2,10 @@ package dev.unroll.tda.curvature;
 
 import dev.unroll.autodiff.GradMode;
 import dev.unroll.autodiff.Tensor;
+import dev.unroll.autodiff.DType;
+import dev.unroll.autodiff.io.CorruptFileException;
 import dev.unroll.tda.grad.GradientLayout;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -64,6 +67,36 @@ public record KroneckerFactors(GradientLayout layout, List<Tensor> a, List<Tenso
     Map<String, String> settings = new LinkedHashMap<>(first.settings);
     settings.put("averaged_fits", Integer.toString(fits.size()));
     return new KroneckerFactors(first.layout, a, s, r, examples, settings);
+  }
+
+  /** Saves A, S and R of every block with {@link #settings()} as the arguments ({@link FactorStore}). */
+  public void save(Path file) {
+    Map<String, Tensor> t = new LinkedHashMap<>();
+    for (int b = 0; b < layout.numBlocks(); b++) {
+      String n = layout.block(b).name();
+      t.put(n + ".A", a.get(b));
+      t.put(n + ".S", s.get(b));
+      t.put(n + ".rows_per_example", Tensor.of(new double[] {rowsPerExample[b]}, 1));
+    }
+    t.put("examples", Tensor.of(new double[] {examples}, 1));
+    FactorStore.save(file, t, settings);
+  }
+
+  /** Loads factors saved by {@link #save}, refused unless they were produced with exactly {@code requestedSettings}. */
+  public static KroneckerFactors load(Path file, GradientLayout layout, Map<String, String> requestedSettings) {
+    Map<String, Tensor> t = FactorStore.load(file, requestedSettings);
+    List<Tensor> a = new ArrayList<>(), s = new ArrayList<>();
+    double[] r = new double[layout.numBlocks()];
+    for (GradientLayout.Block bl : layout.blocks()) {
+      Tensor ta = t.get(bl.name() + ".A"), ts = t.get(bl.name() + ".S"), tr = t.get(bl.name() + ".rows_per_example");
+      if (ta == null || ts == null || tr == null) throw new CorruptFileException(file, "no factors for layer " + bl.name() + "; the file has " + t.keySet());
+      a.add(ta.to(DType.F64));
+      s.add(ts.to(DType.F64));
+      r[bl.index()] = tr.item();
+    }
+    Tensor ex = t.get("examples");
+    if (ex == null) throw new CorruptFileException(file, "no example count");
+    return new KroneckerFactors(layout, a, s, r, (int) ex.item(), requestedSettings);
   }
 
   /** Eigendecomposes every A and S in float64 (method.md §3, step 2). */

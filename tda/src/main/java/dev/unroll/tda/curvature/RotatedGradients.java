@@ -32,6 +32,15 @@ final class RotatedGradients {
 
   /** Block b's rotated per-example gradients from the pass and ∂/∂s of every call. */
   static RotatedGradients of(CapturedPass pass, List<Tensor> ds, int b, Tensor qS, Tensor qA) {
+    return of(pass, ds, b, qS, qA, new Tensor[pass.layers().size()]);
+  }
+
+  /**
+   * As {@link #of(CapturedPass, List, int, Tensor, Tensor)}, with the rotated activations ā·Q_A of
+   * each call kept in {@code rotatedInputs} (indexed by call) across calls with other output
+   * gradients of the same pass: they do not depend on the output cotangent.
+   */
+  static RotatedGradients of(CapturedPass pass, List<Tensor> ds, int b, Tensor qS, Tensor qA, Tensor[] rotatedInputs) {
     GradientLayout.Block bl = pass.layout().block(b);
     int n = pass.batchSize();
     List<Integer> calls = new ArrayList<>();
@@ -41,19 +50,24 @@ final class RotatedGradients {
       if (calls.size() == 1 && pass.rowsPerExample(calls.get(0)) == 1) {
         int c = calls.get(0);
         Tensor uu = pass.gradientRows(c, ds.get(c)).to(DType.F64).matmul(qS);
-        Tensor vv = pass.activationRows(c).to(DType.F64).matmul(qA);
+        Tensor vv = rotatedInput(pass, c, qA, rotatedInputs);
         return new RotatedGradients(uu, vv, null, n, bl.out(), bl.in());
       }
       Tensor acc = null;
       for (int c : calls) {
         int r = pass.rowsPerExample(c);
         Tensor uu = pass.gradientRows(c, ds.get(c)).to(DType.F64).matmul(qS).reshape(n, r, bl.out()).transpose(1, 2);
-        Tensor vv = pass.activationRows(c).to(DType.F64).matmul(qA).reshape(n, r, bl.in());
+        Tensor vv = rotatedInput(pass, c, qA, rotatedInputs).reshape(n, r, bl.in());
         Tensor m = uu.matmul(vv);
         acc = acc == null ? m : acc.add(m);
       }
       return new RotatedGradients(null, null, acc, n, bl.out(), bl.in());
     }
+  }
+
+  private static Tensor rotatedInput(CapturedPass pass, int call, Tensor qA, Tensor[] cache) {
+    if (cache[call] == null) cache[call] = pass.activationRows(call).to(DType.F64).matmul(qA);
+    return cache[call];
   }
 
   /** Σₙ (Q_Sᵀ Gₙ Q_A)² entrywise, [out, in]. */

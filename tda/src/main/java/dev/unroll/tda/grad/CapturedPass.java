@@ -149,6 +149,58 @@ public final class CapturedPass {
     }
   }
 
+  /** The captured calls of block b, in execution order. */
+  public int[] callsOf(int block) {
+    int n = 0;
+    for (int c : blockOf) if (c == block) n++;
+    int[] out = new int[n];
+    n = 0;
+    for (int i = 0; i < blockOf.length; i++) if (blockOf[i] == block) out[n++] = i;
+    return out;
+  }
+
+  /** Whether block b's per-example gradients are rank one: one call with one row per example, gₙ āₙᵀ. */
+  public boolean isRankOne(int block) {
+    int[] calls = callsOf(block);
+    return calls.length == 1 && rowsPerExample(calls[0]) == 1;
+  }
+
+  /** Per-example gradients of block b alone, [B, out, in] (zeros when it has no call). */
+  public Tensor blockGradient(int block, List<Tensor> ds) {
+    Tensor acc = null;
+    try (var s = GradMode.off()) {
+      for (int c : callsOf(block)) {
+        Tensor m = PerExampleGradients.matrices(layers.get(c), ds.get(c));
+        acc = acc == null ? m : acc.add(m);
+      }
+      if (acc != null) return acc;
+      GradientLayout.Block bl = layout.block(block);
+      return Tensor.zeros(output.dtype(), batch, bl.out(), bl.in());
+    }
+  }
+
+  /**
+   * ⟨u_q, ∇_{W̄_b} ℓₙ⟩ for every row u_q of {@code u} [Q, out, in] (block b's part of query vectors,
+   * in the parameters' dtype) and every example n, as [Q, B], where ∇ℓₙ is the per-example gradient
+   * of the sum whose ∂/∂s is {@code ds}. For a rank-one block, ⟨U, g āᵀ⟩ = gᵀUā is computed as one
+   * GEMM Ā·[U_1; ...; U_Q]ᵀ followed by a product with g and a sum over outputs, never forming the
+   * per-example gradients; otherwise the gradients are formed and multiplied.
+   */
+  public Tensor blockDots(int block, List<Tensor> ds, Tensor u) {
+    GradientLayout.Block bl = layout.block(block);
+    int q = u.dim(0);
+    try (var s = GradMode.off()) {
+      if (isRankOne(block)) {
+        int c = callsOf(block)[0];
+        Tensor a = activationRows(c), g = gradientRows(c, ds.get(c));
+        Tensor z = a.matmul(u.reshape(q * bl.out(), bl.in()).t());
+        return z.reshape(batch, q, bl.out()).mul(g.reshape(batch, 1, bl.out())).sum(2).t();
+      }
+      Tensor m = blockGradient(block, ds).reshape(batch, bl.size());
+      return u.reshape(q, bl.size()).matmul(m.t());
+    }
+  }
+
   /** Per-example gradients flattened in block order, [B, P]. */
   public Tensor flatGradients(List<Tensor> ds) {
     return layout.concat(blockGradients(ds));

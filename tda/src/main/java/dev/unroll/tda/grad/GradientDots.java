@@ -28,11 +28,43 @@ public final class GradientDots {
    */
   public static void accumulate(AttributionTask task, List<Tensor> params, Tensor u, int batchSize, double weight, double[][] into) {
     check(task, u, into);
-    Tensor uu = u.detach().to(params.get(0).dtype()).contiguous();
+    accumulate(task, params, u, batchSize, weight, into, null);
+  }
+
+  /**
+   * into[q][column[n]] += weight·⟨u_q, ∇L(z_n, θ)⟩ for the task's training examples n: scores of a
+   * sub-task (e.g. one stage of multi-stage training, whose training set is a subset) added into the
+   * columns of the full training set ({@code column} = the subset's parent indices; null = identity).
+   */
+  public static void accumulate(AttributionTask task, List<Tensor> params, Tensor u, int batchSize, double weight, double[][] into, int[] column) {
+    if (u.rank() != 2 || u.dim(1) != task.layout().size()) {
+      throw new IllegalArgumentException("query vectors of shape " + Arrays.toString(u.shape()) + ", expected [Q, " + task.layout().size() + "] (block order)");
+    }
+    if (into.length != u.dim(0)) throw new IllegalArgumentException("score matrix of " + into.length + " rows for " + u.dim(0) + " query vectors");
+    if (column != null && column.length != task.numTrain()) throw new IllegalArgumentException("column map of " + column.length + " entries for " + task.numTrain() + " training examples");
+    Tensor[] ub = split(task.layout(), u, params.get(0).dtype());
     Gradients.forEachTrainingBatch(task, params, batchSize, b -> {
-      double[][] d = dots(uu, b.gradients());
-      for (int q = 0; q < d.length; q++) for (int i = 0; i < d[q].length; i++) into[q][b.start() + i] += weight * d[q][i];
+      Tensor total = null;
+      for (int k = 0; k < ub.length; k++) {
+        Tensor d = b.pass().blockDots(k, b.outputGradients(), ub[k]);
+        try (var s = GradMode.off()) {
+          total = total == null ? d : total.add(d);
+        }
+      }
+      double[] d = total.toDoubleArray();
+      int n = b.size();
+      for (int q = 0; q < into.length; q++) {
+        for (int i = 0; i < n; i++) into[q][column == null ? b.start() + i : column[b.start() + i]] += weight * d[q * n + i];
+      }
     });
+  }
+
+  /** The rows of u [Q, P] split into blocks [Q, out, in], converted to {@code dtype}. */
+  static Tensor[] split(GradientLayout layout, Tensor u, dev.unroll.autodiff.DType dtype) {
+    Tensor uu = u.detach().to(dtype);
+    Tensor[] out = new Tensor[layout.numBlocks()];
+    for (int k = 0; k < out.length; k++) out[k] = layout.blockOf(uu, k);
+    return out;
   }
 
   /**
@@ -43,14 +75,12 @@ public final class GradientDots {
     GradientLayout layout = task.layout();
     double[][][] out = new double[layout.numBlocks()][u.dim(0)][task.numTrain()];
     check(task, u, out[0]);
-    Tensor uu = u.detach().to(params.get(0).dtype()).contiguous();
+    Tensor[] ub = split(layout, u, params.get(0).dtype());
     Gradients.forEachTrainingBatch(task, params, batchSize, b -> {
-      Tensor g = b.gradients();
-      for (GradientLayout.Block bl : layout.blocks()) {
-        try (var s = GradMode.off()) {
-          double[][] d = dots(uu.slice(1, bl.offset(), bl.offset() + bl.size()), g.slice(1, bl.offset(), bl.offset() + bl.size()));
-          for (int q = 0; q < d.length; q++) System.arraycopy(d[q], 0, out[bl.index()][q], b.start(), d[q].length);
-        }
+      int n = b.size();
+      for (int k = 0; k < ub.length; k++) {
+        double[] d = b.pass().blockDots(k, b.outputGradients(), ub[k]).toDoubleArray();
+        for (int q = 0; q < ub[k].dim(0); q++) System.arraycopy(d, q * n, out[k][q], b.start(), n);
       }
     });
     return out;

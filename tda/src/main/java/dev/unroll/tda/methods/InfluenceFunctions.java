@@ -36,10 +36,11 @@ public final class InfluenceFunctions {
   /** τ for every query and training example: queries' gradients preconditioned once, training gradients streamed. */
   public static Scores pairwise(AttributionTask task, List<Tensor> params, Preconditioner p, ScoreOptions o) {
     double[][] values = new double[task.numQueries()][];
-    forQueryChunks(task, params, o, (start, g) -> {
-      double[][] part = GradientDots.pairwise(task, params, p.apply(g), o.trainBatchSize());
-      System.arraycopy(part, 0, values, start, part.length);
-    });
+    int q = task.numQueries();
+    for (int[] rows : Gradients.ranges(q, o.queryChunk() == 0 ? Math.max(1, q) : o.queryChunk())) {
+      double[][] part = p.pairwise(task.withQueries(task.queries().subset(rows)), params, o);
+      System.arraycopy(part, 0, values, rows[0], part.length);
+    }
     return Scores.pairwise("influence/" + p.name(), values, settings(task, params, p, o));
   }
 

@@ -112,6 +112,11 @@ public final class Preconditioners {
       public Tensor apply(Tensor g) { return c.apply(phis, g); }
 
       @Override
+      public double[][] pairwise(dev.unroll.tda.AttributionTask task, List<Tensor> params, ScoreOptions o) {
+        return EigenbasisScoring.pairwise(c, phis, task, params, o);
+      }
+
+      @Override
       public double[] selfInfluence(Gradients.TrainingBatch batch) {
         return c.quadratic(phis, batch.pass(), batch.outputGradients());
       }

@@ -52,16 +52,33 @@ public final class RandomProjection {
     int start = c * chunkRows, rows = Math.min(in, start + chunkRows) - start;
     Rng r = new Rng(seed * 0x9E3779B97F4A7C15L + 0xD1B54A32D192ED03L * (c + 1L));
     double scale = 1 / Math.sqrt(out);
-    double[] v = new double[rows * out];
-    if (kind == Kind.GAUSSIAN) {
-      for (int i = 0; i < v.length; i++) v[i] = r.normal() * scale;
-    } else {
-      for (int i = 0; i < v.length; i += 64) {
-        long bits = r.nextLong();
-        for (int j = 0; j < 64 && i + j < v.length; j++) v[i + j] = ((bits >>> j) & 1) == 0 ? scale : -scale;
+    int len = rows * out;
+    Tensor t;
+    // The same draws in either dtype: entry i is a function of (seed, c, i) only.
+    if (dtype == DType.F64) {
+      double[] v = new double[len];
+      if (kind == Kind.GAUSSIAN) {
+        for (int i = 0; i < len; i++) v[i] = r.normal() * scale;
+      } else {
+        for (int i = 0; i < len; i += 64) {
+          long bits = r.nextLong();
+          for (int j = 0; j < 64 && i + j < len; j++) v[i + j] = ((bits >>> j) & 1) == 0 ? scale : -scale;
+        }
       }
+      t = Tensor.of(v, rows, out);
+    } else {
+      float[] v = new float[len];
+      float fs = (float) scale;
+      if (kind == Kind.GAUSSIAN) {
+        for (int i = 0; i < len; i++) v[i] = (float) (r.normal() * scale);
+      } else {
+        for (int i = 0; i < len; i += 64) {
+          long bits = r.nextLong();
+          for (int j = 0; j < 64 && i + j < len; j++) v[i + j] = ((bits >>> j) & 1) == 0 ? fs : -fs;
+        }
+      }
+      t = Tensor.of(v, rows, out);
     }
-    Tensor t = Tensor.of(dtype, v, rows, out);
     if (cached) cache[c] = t;
     return t;
   }

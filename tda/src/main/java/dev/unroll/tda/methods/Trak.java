@@ -49,11 +49,13 @@ public final class Trak {
    * @param kernel the kernel features
    * @param damping λ (its mean eigenvalue is trace(K)/k); a tiny ridge keeps K invertible
    * @param batchSize examples per gradient pass
-   * @param cacheBytes largest R kept in memory ({@link RandomProjection})
+   * @param cacheBytes largest R kept in memory ({@link RandomProjection}); the default is a quarter of
+   *     the JVM's maximum heap. A larger R is regenerated for every batch: Rademacher entries are
+   *     cheap to regenerate, Gaussian ones are not, so prefer Rademacher for large models
    */
   public record Options(int dimension, RandomProjection.Kind projection, long seed, Kernel kernel, Damping damping, int batchSize, long cacheBytes) {
     public static Options defaults(int dimension) {
-      return new Options(dimension, RandomProjection.Kind.RADEMACHER, 0, Kernel.LOSS, Damping.meanEigenvalue(1e-6), 128, 1L << 30);
+      return new Options(dimension, RandomProjection.Kind.RADEMACHER, 0, Kernel.LOSS, Damping.meanEigenvalue(1e-6), 128, Runtime.getRuntime().maxMemory() / 4);
     }
 
     public Options withKernel(Kernel k) { return new Options(dimension, projection, seed, k, damping, batchSize, cacheBytes); }

@@ -4,6 +4,7 @@ import dev.unroll.autodiff.DType;
 import dev.unroll.autodiff.GradMode;
 import dev.unroll.autodiff.Tensor;
 import dev.unroll.tda.curvature.SpectralFunction;
+import java.util.List;
 
 /**
  * A segment ready for scoring: its curvature G (in the preconditioned coordinates θ' = P^{-1/2}θ
@@ -61,6 +62,16 @@ public final class FittedSegment {
     try (var g = GradMode.off()) {
       if (sqrtP == null) return curvature.apply(gain, v);
       return curvature.apply(gain, v.to(DType.F64).mul(sqrtP)).mul(sqrtP);
+    }
+  }
+
+  /** {{@link #gain}(v), {@link #propagate}(v)} with one rotation into the curvature's eigenbasis. */
+  public Tensor[] gainAndPropagate(Tensor v) {
+    try (var g = GradMode.off()) {
+      Tensor x = sqrtP == null ? v : v.to(DType.F64).mul(sqrtP);
+      List<Tensor> r = curvature.applyAll(List.of(gain, propagate), x);
+      if (sqrtP == null) return new Tensor[] {r.get(0), r.get(1)};
+      return new Tensor[] {r.get(0).mul(sqrtP), r.get(1).mul(invSqrtP)};
     }
   }
 

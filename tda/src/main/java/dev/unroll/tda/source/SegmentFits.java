@@ -91,17 +91,11 @@ final class SegmentFits {
       k = basis.kfac();
     } else {
       List<Tensor> sqrtP = p == null ? null : blocks(layout, p.sqrt());
-      Tensor[] sum = new Tensor[layout.numBlocks()];
+      List<List<Tensor>> perCheckpoint = new ArrayList<>();
       for (SourceCheckpoint c : seg.checkpoints()) {
-        List<Tensor> l = sqrtP == null ? Ekfac.correction(st, c.parameters(), basis, fit) : preconditionedCorrection(st, c.parameters(), basis, fit, sqrtP);
-        try (var g = GradMode.off()) {
-          for (int b = 0; b < sum.length; b++) sum[b] = sum[b] == null ? l.get(b) : sum[b].add(l.get(b));
-        }
+        perCheckpoint.add(sqrtP == null ? Ekfac.correction(st, c.parameters(), basis, fit) : preconditionedCorrection(st, c.parameters(), basis, fit, sqrtP));
       }
-      List<Tensor> mean = new ArrayList<>();
-      try (var g = GradMode.off()) {
-        for (Tensor t : sum) mean.add(t.div(seg.numCheckpoints()));
-      }
+      List<Tensor> mean = Ekfac.averageEigenvalues(perCheckpoint);
       k = basis.withEigenvalues(mean, Map.of());
     }
     double lambda = dyn.weightDecay();

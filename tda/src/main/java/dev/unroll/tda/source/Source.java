@@ -29,11 +29,11 @@ import java.util.Map;
  * change of f when z_m is removed is τ/N, recorded as {@link Scores#EFFECT_SCALE}; positive τ means
  * removing z_m increases f (method.md §1).
  *
- * <p>Computation, per chunk of queries: q = ∇f(z_q, θ_T); v = q; for ℓ = L..1: u_ℓ = w_ℓ-free
- * gain φ_r,ℓ v, then v ← S̄_ℓᵀ v ({@link #segmentVectors}); then for every checkpoint c of every
- * segment one streaming sweep over its stage's training examples accumulates
- * (w_ℓ/C_ℓ)·⟨u_ℓ, ∇L(z_m, θ_c)⟩. Cost: C gradient sweeps plus the curvature fits (about C times an
- * EK-FAC influence function).
+ * <p>Computation, per chunk of queries: q = ∇f(z_q, θ_T); v = q; for ℓ = L..1: u_ℓ = r̄_ℓᵀ v (the
+ * gain φ_r,ℓ, sandwiched by P^{1/2} for Adam), then v ← S̄_ℓᵀ v ({@link #segmentVectors}); then
+ * for every checkpoint c of every segment one streaming sweep over its stage's training examples
+ * accumulates (w_ℓ/C_ℓ)·⟨u_ℓ, ∇L(z_m, θ_c)⟩ into the examples' columns. Cost: C gradient sweeps
+ * plus the curvature fits (about C times an EK-FAC influence function).
  */
 public final class Source {
   private final SourceInputs inputs;
@@ -103,8 +103,13 @@ public final class Source {
       v = queryGradients.detach().to(DType.F64);
     }
     for (int l = fitted.size() - 1; l >= 0; l--) {
-      u[l] = fitted.get(l).gain(v);
-      if (l > 0) v = fitted.get(l).propagate(v);
+      if (l == 0) {
+        u[l] = fitted.get(l).gain(v);
+      } else {
+        Tensor[] up = fitted.get(l).gainAndPropagate(v);
+        u[l] = up[0];
+        v = up[1];
+      }
     }
     return Arrays.asList(u);
   }
@@ -129,24 +134,16 @@ public final class Source {
     return Scores.pairwise(methodName(), values, settings(t));
   }
 
-  /** Σ_ℓ (w_ℓ/C_ℓ) Σ_c ⟨u_ℓ, ∇L(z, θ_c)⟩ for every query row and scored training example, streamed stage by stage. */
+  /** Σ_ℓ (w_ℓ/C_ℓ) Σ_c ⟨u_ℓ, ∇L(z, θ_c)⟩ for every query row and scored training example, one streaming sweep per checkpoint over its stage's data. */
   private double[][] score(List<Tensor> u, int q, int n) {
     double[][] out = new double[q][n];
     int trainBatch = options.score().trainBatchSize();
-    for (int s = 0; s < inputs.stages().size(); s++) {
-      SourceStage st = inputs.stages().get(s);
-      AttributionTask stageTask = inputs.stageTask(s);
-      double[][] part = new double[q][st.size()];
-      boolean any = false;
-      for (int l = 0; l < fitted.size(); l++) {
-        SourceSegment seg = fitted.get(l).segment();
-        if (seg.stage() != s) continue;
-        any = true;
-        for (SourceCheckpoint c : seg.checkpoints()) GradientDots.accumulate(stageTask, c.parameters(), u.get(l), trainBatch, 1.0 / seg.numCheckpoints(), part);
-      }
-      if (!any) continue;
-      double w = inputs.stageWeight(s);
-      for (int i = 0; i < q; i++) for (int m = 0; m < st.size(); m++) out[i][st.column(m)] += w * part[i][m];
+    for (int l = 0; l < fitted.size(); l++) {
+      SourceSegment seg = fitted.get(l).segment();
+      SourceStage st = inputs.stages().get(seg.stage());
+      AttributionTask stageTask = inputs.stageTask(seg.stage());
+      double w = inputs.stageWeight(seg.stage()) / seg.numCheckpoints();
+      for (SourceCheckpoint c : seg.checkpoints()) GradientDots.accumulate(stageTask, c.parameters(), u.get(l), trainBatch, w, out, st.columns());
     }
     return out;
   }

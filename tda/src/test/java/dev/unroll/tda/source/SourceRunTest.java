@@ -4,7 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.unroll.autodiff.DType;
+import dev.unroll.nn.Activation;
 import dev.unroll.nn.Module;
+import dev.unroll.optim.LrSchedule;
+import dev.unroll.optim.OptimizerSpec;
+import dev.unroll.optim.train.DataSpec;
+import dev.unroll.optim.train.ModelSpec;
+import dev.unroll.optim.train.RunConfig;
+import dev.unroll.optim.train.StageSpec;
+import dev.unroll.tda.unroll.ExactUnroll;
 import dev.unroll.nn.data.Dataset;
 import dev.unroll.optim.train.RunRecord;
 import dev.unroll.optim.train.Segment;
@@ -177,6 +186,30 @@ class SourceRunTest {
       assertTrue(Oracle.relErr(new double[][] {diag.selfValues()}, new double[][] {self.selfValues()}) < 1e-12);
       assertEquals(w == TracIn.Weighting.LEARNING_TIME, !Double.isNaN(t.effectScale()));
     }
+  }
+
+  /**
+   * Cross-check with the trainer's exact unrolling ({@link ExactUnroll}) on a full-batch run with a
+   * step schedule and weight decay: SOURCE with exact Hessians, one step per segment (checkpoint at
+   * the step's own θ_k) and the power form predicts the same changes of f.
+   */
+  @Test
+  void onAFullBatchRunOneStepSegmentsInThePowerFormAgreeWithTheTrainersExactUnrolling() {
+    Dataset d = Runs.data("d", 7, 2, 31);
+    int steps = 6;
+    StageSpec st = new StageSpec("gd", DataSpec.all("d"), OptimizerSpec.sgd(0, 0.01, false), LrSchedule.step(0.3, 0.7, 2), 7, steps, false, steps, steps, null, null);
+    Runs.Run run = Runs.run(RunConfig.of(ModelSpec.mlp(Activation.TANH, 2, 3, 1), "mse", DType.F64, 3, st), d);
+    Trajectory tr = run.trajectory();
+    RunRecord rec = tr.record();
+    AttributionTask task = run.task();
+    SourceStage stage = new SourceStage("gd", d, SourceStage.identity(7), StageDynamics.sgd(0, 0.01));
+    List<SourceSegment> segs = new ArrayList<>();
+    for (int k = 0; k < steps; k++) segs.add(new SourceSegment(0, k, k + 1, rec.lr(k), 1, List.of(SourceCheckpoint.of(k, tr.at(k).parameterList(), Double.NaN))));
+    SourceInputs in = new SourceInputs(task, List.of(stage), segs, tr.at(steps).parameterList());
+    double[][] source = Source.pairwise(in, DENSE.withForm(SourceOptions.Form.POWER)).predictedEffects();
+    double[][] exact = ExactUnroll.scores(tr, task.queries(), task.measurement(), ExactUnroll.Options.defaults()).stage(0).values();
+    double err = Oracle.relErr(exact, source);
+    assertTrue(err < 1e-9, "relative error " + err);
   }
 
   @Test

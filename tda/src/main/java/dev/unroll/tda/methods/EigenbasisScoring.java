@@ -1,0 +1,103 @@
+package dev.unroll.tda.methods;
+
+import dev.unroll.autodiff.DType;
+import dev.unroll.autodiff.GradMode;
+import dev.unroll.autodiff.Ops;
+import dev.unroll.autodiff.Tensor;
+import dev.unroll.nn.Batch;
+import dev.unroll.tda.AttributionTask;
+import dev.unroll.tda.curvature.KroneckerCurvature;
+import dev.unroll.tda.curvature.KroneckerEigen;
+import dev.unroll.tda.curvature.SpectralFunction;
+import dev.unroll.tda.grad.CapturedPass;
+import dev.unroll.tda.grad.GradientLayout;
+import dev.unroll.tda.grad.Gradients;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Pairwise scores ⟨φ(G)∇f(z_q), ∇L(z_n)⟩ for a block-diagonal Kronecker curvature, computed in the
+ * Kronecker eigenbasis wherever a block's per-example gradients are rank one (gₙ āₙᵀ: one call, one
+ * row per example, as in an MLP). There both sides rotate cheaply, Q_Sᵀ (g āᵀ) Q_A = u vᵀ with
+ * u = Q_Sᵀg and v = Q_Aᵀā, and
+ * τ_b(q, n) = Σ_ij φ(Λ)_ij (u_q)_i (v_q)_j (uₙ)_i (vₙ)_j = uₙᵀ M_q vₙ with M_q = φ(Λ) ⊙ (u_q v_qᵀ):
+ * the queries are never rotated with full matrix products nor rotated back (the default path costs
+ * four products of [out × in] matrices per query and block), the training factors are rotated per
+ * batch at B·(out² + in²), and the score is one GEMM V·[M_1; ...; M_Q]ᵀ per block and batch, as in
+ * {@link CapturedPass#blockDots}. Other blocks (convolutions, shared layers) take the default path:
+ * φ(G) applied to the query's block gradient, dotted with the training gradients.
+ */
+final class EigenbasisScoring {
+  private EigenbasisScoring() {}
+
+  static double[][] pairwise(KroneckerCurvature c, List<SpectralFunction> phis, AttributionTask task, List<Tensor> params, ScoreOptions o) {
+    GradientLayout layout = task.layout();
+    int nb = layout.numBlocks(), q = task.numQueries();
+    DType dt = params.get(0).dtype();
+    Boolean[] rankOne = new Boolean[nb];
+    List<List<Tensor>> parts = new ArrayList<>();
+    for (int b = 0; b < nb; b++) parts.add(new ArrayList<>());
+    Tensor[] phiMaps = new Tensor[nb];
+    for (int b = 0; b < nb; b++) phiMaps[b] = c.layer(b).map(phis.get(b));
+    for (int[] rows : Gradients.ranges(q, o.queryBatchSize())) {
+      Batch batch = task.queries().batch(rows);
+      CapturedPass.run(task.model(), layout, params, batch.x(), pass -> {
+        List<Tensor> ds = pass.gradients(task.measurement().perExample(pass.output(), batch.y()).sum(), false);
+        try (var s = GradMode.off()) {
+          for (int b = 0; b < nb; b++) {
+            boolean r1 = pass.isRankOne(b);
+            if (rankOne[b] != null && rankOne[b] != r1) throw new IllegalStateException("block " + layout.block(b).name() + " changed structure between query batches");
+            rankOne[b] = r1;
+            KroneckerEigen e = c.layer(b);
+            GradientLayout.Block bl = layout.block(b);
+            int n = pass.batchSize();
+            if (r1) {
+              int call = pass.callsOf(b)[0];
+              Tensor u = pass.gradientRows(call, ds.get(call)).to(DType.F64).matmul(e.qS());
+              Tensor v = pass.activationRows(call).to(DType.F64).matmul(e.qA());
+              parts.get(b).add(u.reshape(n, bl.out(), 1).mul(v.reshape(n, 1, bl.in())).mul(phiMaps[b]));
+            } else {
+              parts.get(b).add(e.apply(phis.get(b), pass.blockGradient(b, ds)));
+            }
+          }
+        }
+        return null;
+      });
+    }
+    Tensor[] m = new Tensor[nb];
+    try (var s = GradMode.off()) {
+      for (int b = 0; b < nb; b++) {
+        List<Tensor> l = parts.get(b);
+        m[b] = (l.size() == 1 ? l.get(0) : Ops.concat(0, l.toArray(new Tensor[0]))).to(dt).contiguous();
+      }
+    }
+    double[][] out = new double[q][task.numTrain()];
+    Gradients.forEachTrainingBatch(task, params, o.trainBatchSize(), tb -> {
+      CapturedPass pass = tb.pass();
+      List<Tensor> ds = tb.outputGradients();
+      int n = tb.size();
+      Tensor total = null;
+      try (var s = GradMode.off()) {
+        for (int b = 0; b < nb; b++) {
+          Tensor d;
+          if (rankOne[b]) {
+            if (!pass.isRankOne(b)) throw new IllegalStateException("block " + layout.block(b).name() + " is rank one for the queries but not for the training examples");
+            KroneckerEigen e = c.layer(b);
+            GradientLayout.Block bl = layout.block(b);
+            int call = pass.callsOf(b)[0];
+            Tensor u = pass.gradientRows(call, ds.get(call)).to(DType.F64).matmul(e.qS()).to(dt);
+            Tensor v = pass.activationRows(call).to(DType.F64).matmul(e.qA()).to(dt);
+            Tensor z = v.matmul(m[b].reshape(q * bl.out(), bl.in()).t());
+            d = z.reshape(n, q, bl.out()).mul(u.reshape(n, 1, bl.out())).sum(2).t();
+          } else {
+            d = pass.blockDots(b, ds, m[b]);
+          }
+          total = total == null ? d : total.add(d);
+        }
+      }
+      double[] flat = total.toDoubleArray();
+      for (int i = 0; i < q; i++) System.arraycopy(flat, i * n, out[i], tb.start(), n);
+    });
+    return out;
+  }
+}
