@@ -138,6 +138,11 @@ class TrainerTest {
   }
 
   @Test
+  void eachParallelRunHasOneKernelThread() {
+    assertEquals(1, KernelThreads.single(dev.unroll.autodiff.Parallel::threads));
+  }
+
+  @Test
   void trainAllNamesTheRunThatFailed() {
     Dataset d = Toy.regression("d", 20, 3, 8);
     RunConfig ok = RunConfig.of(ModelSpec.mlp(Activation.TANH, 3, 4, 1), "mse", DType.F64, 0,
