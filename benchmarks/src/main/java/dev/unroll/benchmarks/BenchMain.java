@@ -155,7 +155,8 @@ public final class BenchMain {
   /** JMH options for one group: its benchmarks, parameters, forks and iteration counts. */
   static org.openjdk.jmh.runner.options.Options options(Suite.Group g, List<String> names, Map<String, String[]> params, Args args) {
     boolean quick = args.quickTiming();
-    ChainedOptionsBuilder o = new OptionsBuilder().forks(1).shouldFailOnError(false).jvmArgsAppend(FORK_JVM_ARGS);
+    String[] jvm = java.util.stream.Stream.concat(java.util.Arrays.stream(FORK_JVM_ARGS), java.util.Arrays.stream(g.jvmArgs())).toArray(String[]::new);
+    ChainedOptionsBuilder o = new OptionsBuilder().forks(1).shouldFailOnError(false).jvmArgsAppend(jvm);
     for (String n : names) o.include("^" + Pattern.quote(n) + "$");
     params.forEach(o::param);
     if (g.timing() == Suite.Timing.SINGLE_SHOT) {

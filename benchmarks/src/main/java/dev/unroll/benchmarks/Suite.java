@@ -25,8 +25,9 @@ final class Suite {
    * @param quick parameter overrides in the quick selection, null to leave the group out
    * @param full overrides in the full selection, null to leave it out
    * @param compare overrides in the comparison with PyTorch, null to leave it out
+   * @param jvmArgs JVM options of the group's forks beyond {@link BenchMain#FORK_JVM_ARGS}
    */
-  record Group(String title, String include, Timing timing, Map<String, String[]> quick, Map<String, String[]> full, Map<String, String[]> compare) {
+  record Group(String title, String include, Timing timing, Map<String, String[]> quick, Map<String, String[]> full, Map<String, String[]> compare, String... jvmArgs) {
     Map<String, String[]> params(Selection s) {
       return switch (s) {
         case QUICK -> quick;
@@ -57,7 +58,9 @@ final class Suite {
       new Group("reduction kernels", "\\.ReductionBench\\.", Timing.SAMPLED, Map.of("dtype", v("float32"), "n", v("1048576")), DEFAULTS, null),
       new Group("SGD step of an MLP", "\\.SgdStepBench\\.", Timing.SAMPLED, DEFAULTS, DEFAULTS, DEFAULTS),
       new Group("gradient and Hessian-vector product", "\\.DerivativesBench\\.", Timing.SAMPLED, Map.of("threads", v("2")), DEFAULTS, Map.of("threads", v("2"))),
-      new Group("per-example gradients, outer products", "\\.PerExampleBench\\.outerProduct$", Timing.SAMPLED, DEFAULTS, DEFAULTS, DEFAULTS),
+      // About 1 GB of gradients per call: a fixed heap keeps the pages the warm-up touched (growing
+      // and shrinking it makes the kernel fault fresh pages in, slowly on virtual machines).
+      new Group("per-example gradients, outer products", "\\.PerExampleBench\\.outerProduct$", Timing.SAMPLED, DEFAULTS, DEFAULTS, DEFAULTS, "-Xms6g"),
       new Group("per-example gradients, loop of single examples", "\\.PerExampleBench\\.loop$", Timing.SAMPLED, null, DEFAULTS, DEFAULTS),
       new Group("full training runs", "\\.TrainingRunBench\\.", Timing.SINGLE_SHOT, DEFAULTS, DEFAULTS, DEFAULTS),
       new Group("EK-FAC fit and influence scoring", "\\.InfluenceBench\\.", Timing.SINGLE_SHOT, DEFAULTS, Map.of("task", v("concrete", "fashion-mnist-n")), DEFAULTS));
