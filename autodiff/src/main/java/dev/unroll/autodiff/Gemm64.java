@@ -7,11 +7,11 @@ import jdk.incubator.vector.VectorSpecies;
  * float64 GEMM for {@link SimdGemm}: operand packing, the register-tiled micro-kernel, the
  * cache-blocked loops over a sub-block of C, and a plain vectorized path for tiny problems.
  *
- * <p>Every method computes C[i][j] (+)= Σ_p A(i,p)·B(p,j) for the elements of its sub-block with the
- * same arithmetic whatever the sub-block: p runs in blocks of {@link #KC} in increasing order; within
- * a block one fused multiply-add chain over p starting from 0; the block's sum is then added to C
- * (or stored, for the first block when not accumulating). The split of C between threads therefore
- * never changes a result bit.
+ * <p>{@link #blocked} computes C[i][j] (+)= Σ_p A(i,p)·B(p,j) for the elements of its sub-block with
+ * the same arithmetic whatever the sub-block: p runs in blocks of {@link #KC} in increasing order;
+ * within a block one fused multiply-add chain over p starting from 0; the block's sum is then added
+ * to C (or stored, for the first block when not accumulating). The split of C between threads
+ * therefore never changes a result bit.
  */
 final class Gemm64 {
   private Gemm64() {}
@@ -68,40 +68,44 @@ final class Gemm64 {
         boolean add = accumulate || pc > 0;
         for (int ic = i0; ic < i1; ic += MC) {
           int mc = Math.min(MC, i1 - ic);
-          // Element (r, p) of the A block lies at ap[aBase + r·aRow + p].
+          // Element (r, p) of the A block lies at ap[aBase + r·aRow + p·aStep].
           double[] ap;
-          int aBase, aRow;
-          if (!ta && !PACK_A) {
-            // Rows of A are already contiguous in p: read them in place.
-            ap = a;
-            aBase = aOff + ic * lda + pc;
-            aRow = lda;
-          } else if (!ta) {
+          int aBase, aRow, aStep;
+          if (ta) {
+            ap = s.a(roundUp(mc, MR) * kc);
+            packTransposedA(a, aOff, lda, ic, mc, pc, kc, ap);
+            aBase = 0;
+            aRow = 1;
+            aStep = MR;
+          } else if (PACK_A) {
             ap = s.a(mc * kc);
             for (int i = 0; i < mc; i++) System.arraycopy(a, aOff + (ic + i) * lda + pc, ap, i * kc, kc);
             aBase = 0;
             aRow = kc;
+            aStep = 1;
           } else {
-            ap = s.a(mc * kc);
-            packTransposedA(a, aOff, lda, ic, mc, pc, kc, ap);
-            aBase = 0;
-            aRow = kc;
+            // Rows of A are already contiguous in p: read them in place.
+            ap = a;
+            aBase = aOff + ic * lda + pc;
+            aRow = lda;
+            aStep = 1;
           }
           for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int bBase = jr * kc;
             for (int ir = 0; ir < mc; ir += MR) {
               int mr = Math.min(MR, mc - ir);
-              int r0 = aBase + ir * aRow;
+              // Row panels of a transposed A are MR-interleaved: panel ir starts at ir·kc.
+              int r0 = ta ? aBase + ir * kc : aBase + ir * aRow;
               // Rows past the edge repeat the last row; their results are discarded.
               int r1 = r0 + Math.min(1, mr - 1) * aRow;
               int r2 = r0 + Math.min(2, mr - 1) * aRow;
               int r3 = r0 + Math.min(3, mr - 1) * aRow;
               int ci = cOff + (ic + ir) * ldc + jc + jr;
               if (mr == MR && nr == NR) {
-                kernel(kc, ap, r0, r1, r2, r3, bp, bBase, c, ci, ldc, add);
+                kernel(kc, ap, r0, r1, r2, r3, aStep, bp, bBase, c, ci, ldc, add);
               } else {
-                kernel(kc, ap, r0, r1, r2, r3, bp, bBase, tile, 0, NR, false);
+                kernel(kc, ap, r0, r1, r2, r3, aStep, bp, bBase, tile, 0, NR, false);
                 for (int r = 0; r < mr; r++) {
                   int cr = ci + r * ldc, tr = r * NR;
                   if (add) for (int j = 0; j < nr; j++) c[cr + j] += tile[tr + j];
@@ -119,26 +123,26 @@ final class Gemm64 {
    * The 4×NR register tile: C[r][j] (+)= Σ_{p&lt;kc} a[ar + p]·b[b0 + p·NR + j] for the four row
    * starts ar ∈ {r0, r1, r2, r3}; row r of the tile goes to c[c0 + r·ldc + j].
    */
-  private static void kernel(int kc, double[] a, int r0, int r1, int r2, int r3,
+  private static void kernel(int kc, double[] a, int r0, int r1, int r2, int r3, int ps,
       double[] b, int b0, double[] c, int c0, int ldc, boolean add) {
     DoubleVector c00 = DoubleVector.zero(S), c01 = DoubleVector.zero(S);
     DoubleVector c10 = DoubleVector.zero(S), c11 = DoubleVector.zero(S);
     DoubleVector c20 = DoubleVector.zero(S), c21 = DoubleVector.zero(S);
     DoubleVector c30 = DoubleVector.zero(S), c31 = DoubleVector.zero(S);
-    for (int p = 0; p < kc; p++) {
+    for (int p = 0, q = 0; p < kc; p++, q += ps) {
       int bi = b0 + p * NR;
       DoubleVector bv0 = DoubleVector.fromArray(S, b, bi);
       DoubleVector bv1 = DoubleVector.fromArray(S, b, bi + L);
-      DoubleVector av = DoubleVector.broadcast(S, a[r0 + p]);
+      DoubleVector av = DoubleVector.broadcast(S, a[r0 + q]);
       c00 = av.fma(bv0, c00);
       c01 = av.fma(bv1, c01);
-      av = DoubleVector.broadcast(S, a[r1 + p]);
+      av = DoubleVector.broadcast(S, a[r1 + q]);
       c10 = av.fma(bv0, c10);
       c11 = av.fma(bv1, c11);
-      av = DoubleVector.broadcast(S, a[r2 + p]);
+      av = DoubleVector.broadcast(S, a[r2 + q]);
       c20 = av.fma(bv0, c20);
       c21 = av.fma(bv1, c21);
-      av = DoubleVector.broadcast(S, a[r3 + p]);
+      av = DoubleVector.broadcast(S, a[r3 + q]);
       c30 = av.fma(bv0, c30);
       c31 = av.fma(bv1, c31);
     }
@@ -195,11 +199,20 @@ final class Gemm64 {
     }
   }
 
-  /** Packs rows [ic, ic+mc) × columns [pc, pc+kc) of op(A) = Aᵀ row-major: element (i, p) to ap[i·kc + p]. */
+  /**
+   * Packs rows [ic, ic+mc) × columns [pc, pc+kc) of op(A) = (stored A)ᵀ into MR-row panels,
+   * interleaved: element (i, p) goes to ap[(i / MR)·MR·kc + p·MR + i mod MR]. Each p copies MR
+   * adjacent elements of one stored row, so the copy streams.
+   */
   private static void packTransposedA(double[] a, int aOff, int lda, int ic, int mc, int pc, int kc, double[] ap) {
-    for (int i = 0; i < mc; i++) {
-      int src = aOff + pc * lda + ic + i, dst = i * kc;
-      for (int p = 0; p < kc; p++, src += lda) ap[dst + p] = a[src];
+    for (int ir = 0; ir < mc; ir += MR) {
+      int mr = Math.min(MR, mc - ir);
+      int src = aOff + pc * lda + ic + ir, dst = ir * kc;
+      if (mr == MR) {
+        for (int p = 0; p < kc; p++, src += lda, dst += MR) System.arraycopy(a, src, ap, dst, MR);
+      } else {
+        for (int p = 0; p < kc; p++, src += lda, dst += MR) for (int r = 0; r < mr; r++) ap[dst + r] = a[src + r];
+      }
     }
   }
 
@@ -241,15 +254,25 @@ final class Gemm64 {
     }
   }
 
-  /** Σ_{p&lt;k} x[xo + p]·y[yo + p]: lane-wise partial sums, then the lanes and a scalar tail. */
+  /**
+   * Σ_{p&lt;k} x[xo + p]·y[yo + p]: two lane-wise partial sums over alternate vectors, added, then
+   * the lanes in index order and the scalar tail (a fixed order: no lane reduction whose order
+   * could change with the JIT).
+   */
   private static double dot(double[] x, int xo, double[] y, int yo, int k) {
-    DoubleVector acc = DoubleVector.zero(S);
+    DoubleVector acc0 = DoubleVector.zero(S), acc1 = DoubleVector.zero(S);
     int p = 0;
-    for (; p + L <= k; p += L) acc = DoubleVector.fromArray(S, x, xo + p).fma(DoubleVector.fromArray(S, y, yo + p), acc);
-    // Lanes summed in a fixed order: reduceLanes(ADD) leaves the order unspecified, and the JIT-compiled
-    // intrinsic and the interpreted fallback do differ, which made results depend on JIT warm-up.
-    double sum = acc.lane(0);
-    for (int l = 1; l < L; l++) sum += acc.lane(l);
+    for (; p + 2 * L <= k; p += 2 * L) {
+      acc0 = DoubleVector.fromArray(S, x, xo + p).fma(DoubleVector.fromArray(S, y, yo + p), acc0);
+      acc1 = DoubleVector.fromArray(S, x, xo + p + L).fma(DoubleVector.fromArray(S, y, yo + p + L), acc1);
+    }
+    if (p + L <= k) {
+      acc0 = DoubleVector.fromArray(S, x, xo + p).fma(DoubleVector.fromArray(S, y, yo + p), acc0);
+      p += L;
+    }
+    DoubleVector acc = acc0.add(acc1);
+    double sum = 0.0;
+    for (int l = 0; l < L; l++) sum += acc.lane(l);
     for (; p < k; p++) sum = Math.fma(x[xo + p], y[yo + p], sum);
     return sum;
   }

@@ -7,7 +7,8 @@ package dev.unroll.autodiff;
  * <p>Problems of at least {@link #BLOCKED_MIN_WORK} multiply-adds run packed and cache-blocked on a
  * register-tiled micro-kernel (four rows × two vectors of C, fused multiply-adds) and, from
  * {@link #PARALLEL_MIN_WORK}, on {@link Parallel#threads()} threads, each owning a band of columns
- * (or of rows, when C is taller than wide). Smaller problems take an unpacked vectorized path.
+ * (or of rows, when C is taller than wide). Smaller problems, and a C narrower than one vector
+ * whose elements are dot products of contiguous runs, take an unpacked vectorized path.
  *
  * <p>Results are deterministic: the path depends only on (m, n, k), and on the blocked path each
  * element of C is summed in the same order whatever its band, so the result is bit-identical for
@@ -18,9 +19,9 @@ public final class SimdGemm {
   private SimdGemm() {}
 
   /** Multiply-adds (m·n·k) from which the packed, blocked path beats the unpacked one. */
-  static final long BLOCKED_MIN_WORK = 16L * 16 * 16;
-  /** Multiply-adds from which splitting over threads repays waking them. */
-  static final long PARALLEL_MIN_WORK = 1L << 20;
+  static final long BLOCKED_MIN_WORK = Long.getLong("gemm.smallWork", 2048);
+  /** Multiply-adds from which splitting over threads repays waking them (about 50 µs of work on one core). */
+  static final long PARALLEL_MIN_WORK = Long.getLong("gemm.parWork", 1L << 21);
 
   /** float32 C (+)= op(A)·op(B) on {@link Parallel#threads()} threads; see {@link ScalarKernels#gemm}. */
   public static void gemm(boolean transA, boolean transB, int m, int n, int k,
@@ -33,7 +34,7 @@ public final class SimdGemm {
       return;
     }
     long work = (long) m * n * k;
-    if (work < BLOCKED_MIN_WORK) {
+    if (work < BLOCKED_MIN_WORK || (n < Gemm32.L && dotProducts(transA, transB, ldb))) {
       Gemm32.small(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
       return;
     }
@@ -66,7 +67,7 @@ public final class SimdGemm {
       return;
     }
     long work = (long) m * n * k;
-    if (work < BLOCKED_MIN_WORK) {
+    if (work < BLOCKED_MIN_WORK || (n < Gemm64.L && dotProducts(transA, transB, ldb))) {
       Gemm64.small(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
       return;
     }
@@ -86,6 +87,15 @@ public final class SimdGemm {
         if (i0 < i1) Gemm64.blocked(transA, transB, i0, i1, 0, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
       }
     });
+  }
+
+  /**
+   * Whether C's elements can be computed as dot products of contiguous runs (rows of A, columns of
+   * B): then a C narrower than one vector is better served by the unpacked path than by
+   * micro-tiles that are mostly padding.
+   */
+  private static boolean dotProducts(boolean ta, boolean tb, int ldb) {
+    return !ta && (tb || ldb == 1);
   }
 
   /** Rejects sizes and layouts that would read or write outside the arrays, naming the operand. */
