@@ -9,8 +9,9 @@ import org.openjdk.jmh.util.Statistics;
 
 /**
  * One line of the benchmark table: a benchmark with its parameters and the distribution of its
- * time per operation in milliseconds — the median, the quartiles and the extremes of the samples
- * (single invocations in sample-time mode, iteration averages otherwise) — and, where the
+ * time per operation in milliseconds — the median, the quartiles, the first decile and the
+ * extremes of the samples (single invocations in sample-time mode, iteration averages otherwise;
+ * the first decile is what a run gets when the machine leaves it alone) — and, where the
  * benchmark's floating-point work is known ({@link Flop}), its rate.
  *
  * @param benchmark the benchmark class and method, "SgdStepBench.step"
@@ -20,7 +21,7 @@ import org.openjdk.jmh.util.Statistics;
  * @param flop floating-point operations per operation, NaN when unknown
  */
 public record Figure(String benchmark, Map<String, String> params, String mode, double medianMs,
-    double p25Ms, double p75Ms, double minMs, double maxMs, long samples, double flop) {
+    double p25Ms, double p75Ms, double p10Ms, double minMs, double maxMs, long samples, double flop) {
 
   /** "SgdStepBench.step mlp=8-128-128-1/32 threads=2": the key the PyTorch comparison matches on. */
   public String key() {
@@ -70,17 +71,18 @@ public record Figure(String benchmark, Map<String, String> params, String mode, 
     String[] parts = unit.split("/");
     if (parts.length != 2) throw new IllegalArgumentException("benchmark " + benchmark + ": score unit '" + unit + "' is neither time/op nor ops/time");
     double med = s.getPercentile(50), q1 = s.getPercentile(25), q3 = s.getPercentile(75), lo = s.getMin(), hi = s.getMax();
+    double d1 = s.getPercentile(10), d9 = s.getPercentile(90);
     double ms;
     if (parts[1].equals("op")) {
       ms = msPer(parts[0], benchmark);
     } else if (parts[0].equals("ops")) {
       // A rate r ops per unit is a time of (unit in ms) / r per op.
       double per = msPer(parts[1], benchmark);
-      return new Figure(benchmark, new TreeMap<>(params), mode, per / med, per / q3, per / q1, per / hi, per / lo, s.getN(), Flop.of(benchmark, params));
+      return new Figure(benchmark, new TreeMap<>(params), mode, per / med, per / q3, per / q1, per / d9, per / hi, per / lo, s.getN(), Flop.of(benchmark, params));
     } else {
       throw new IllegalArgumentException("benchmark " + benchmark + ": score unit '" + unit + "' is neither time/op nor ops/time");
     }
-    return new Figure(benchmark, new TreeMap<>(params), mode, med * ms, q1 * ms, q3 * ms, lo * ms, hi * ms, s.getN(), Flop.of(benchmark, params));
+    return new Figure(benchmark, new TreeMap<>(params), mode, med * ms, q1 * ms, q3 * ms, d1 * ms, lo * ms, hi * ms, s.getN(), Flop.of(benchmark, params));
   }
 
   /** Milliseconds in one JMH time unit label ("s", "ms", "us", "ns"). */
@@ -113,6 +115,7 @@ public record Figure(String benchmark, Map<String, String> params, String mode, 
     m.put("median_ms", medianMs);
     m.put("p25_ms", p25Ms);
     m.put("p75_ms", p75Ms);
+    m.put("p10_ms", p10Ms);
     m.put("min_ms", minMs);
     m.put("max_ms", maxMs);
     m.put("samples", samples);

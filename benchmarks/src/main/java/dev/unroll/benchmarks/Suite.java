@@ -54,7 +54,7 @@ final class Suite {
           Map.of("shape", v("128x784x256", "128x256x10"), "dtype", v("float32"))),
       new Group("GEMM, scalar baseline", "\\.GemmBench\\.ScalarBaseline\\.", Timing.SAMPLED,
           Map.of("shape", v("32x128x128"), "dtype", v("float32")), DEFAULTS, null),
-      new Group("elementwise kernels", "\\.ElementwiseBench\\.", Timing.SAMPLED, Map.of("dtype", v("float32")), DEFAULTS, null),
+      new Group("elementwise kernels", "\\.ElementwiseBench\\.", Timing.SAMPLED, Map.of("dtype", v("float32"), "op", v("add", "exp", "sum")), DEFAULTS, null),
       new Group("reduction kernels", "\\.ReductionBench\\.", Timing.SAMPLED, Map.of("dtype", v("float32"), "n", v("1048576")), DEFAULTS, null),
       new Group("SGD step of an MLP", "\\.SgdStepBench\\.", Timing.SAMPLED, DEFAULTS, DEFAULTS, DEFAULTS),
       new Group("gradient and Hessian-vector product", "\\.DerivativesBench\\.", Timing.SAMPLED, Map.of("threads", v("2")), DEFAULTS, Map.of("threads", v("2"))),

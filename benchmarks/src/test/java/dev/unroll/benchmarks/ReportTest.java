@@ -19,7 +19,7 @@ class ReportTest {
     assertEquals(5e-3, f.medianMs(), 1e-15);
     assertEquals(1e-3, f.minMs(), 1e-15);
     assertEquals(9e-3, f.maxMs(), 1e-15);
-    assertTrue(f.p25Ms() < f.medianMs() && f.medianMs() < f.p75Ms());
+    assertTrue(f.p10Ms() < f.p25Ms() && f.p25Ms() < f.medianMs() && f.medianMs() < f.p75Ms());
     assertEquals(9, f.samples());
     assertEquals("X.y a=1 b=2", f.key(), "parameters are sorted by name");
     assertTrue(Double.isNaN(f.gflops()));
@@ -34,6 +34,7 @@ class ReportTest {
     assertEquals(2.5, f.minMs(), 1e-12);
     assertEquals(10.0, f.maxMs(), 1e-12);
     assertTrue(f.p25Ms() <= f.medianMs() && f.medianMs() <= f.p75Ms());
+    assertTrue(f.minMs() <= f.p10Ms() && f.p10Ms() <= f.p25Ms(), "the fastest decile of the rates' inverse");
   }
 
   @Test
