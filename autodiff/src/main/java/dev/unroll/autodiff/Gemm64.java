@@ -24,12 +24,11 @@ final class Gemm64 {
   /** Micro-tile columns. */
   static final int NR = 2 * L;
   /** Depth of a packed block: a KC×NR panel of B stays in L1. */
-  static final int KC = Integer.getInteger("gemm.kc", 256);
+  static final int KC = 256;
   /** Rows of A per block: an MC×KC block of A stays in L2. */
-  static final int MC = Integer.getInteger("gemm.mc", 128);
+  static final int MC = 128;
   /** Columns of B per packed block (L3). */
-  static final int NC = Integer.getInteger("gemm.nc", 2048);
-  static final boolean PACK_A = Boolean.getBoolean("gemm.packA");
+  static final int NC = 2048;
 
   /** Per-thread packing buffers, grown on demand and reused. */
   private static final class Scratch {
@@ -77,14 +76,9 @@ final class Gemm64 {
             aBase = 0;
             aRow = 1;
             aStep = MR;
-          } else if (PACK_A) {
-            ap = s.a(mc * kc);
-            for (int i = 0; i < mc; i++) System.arraycopy(a, aOff + (ic + i) * lda + pc, ap, i * kc, kc);
-            aBase = 0;
-            aRow = kc;
-            aStep = 1;
           } else {
-            // Rows of A are already contiguous in p: read them in place.
+            // Rows of A are already contiguous in p: the kernel reads them in place (packing them
+            // measured no faster, even for power-of-two leading dimensions).
             ap = a;
             aBase = aOff + ic * lda + pc;
             aRow = lda;
@@ -120,8 +114,9 @@ final class Gemm64 {
   }
 
   /**
-   * The 4×NR register tile: C[r][j] (+)= Σ_{p&lt;kc} a[ar + p]·b[b0 + p·NR + j] for the four row
-   * starts ar ∈ {r0, r1, r2, r3}; row r of the tile goes to c[c0 + r·ldc + j].
+   * The MR×NR register tile: C[r][j] (+)= Σ_{p&lt;kc} a[ar + p·ps]·b[b0 + p·NR + j] for the four row
+   * starts ar ∈ {r0, r1, r2, r3}; row r of the tile goes to c[c0 + r·ldc + j]. Eight accumulator
+   * vectors, two B vectors and one broadcast A value stay in registers (AVX2 has sixteen).
    */
   private static void kernel(int kc, double[] a, int r0, int r1, int r2, int r3, int ps,
       double[] b, int b0, double[] c, int c0, int ldc, boolean add) {

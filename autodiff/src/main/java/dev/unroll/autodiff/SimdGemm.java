@@ -10,18 +10,18 @@ package dev.unroll.autodiff;
  * (or of rows, when C is taller than wide). Smaller problems, and a C narrower than one vector
  * whose elements are dot products of contiguous runs, take an unpacked vectorized path.
  *
- * <p>Results are deterministic: the path depends only on (m, n, k), and on the blocked path each
- * element of C is summed in the same order whatever its band, so the result is bit-identical for
- * any thread count. It differs from the scalar reference by rounding only (the sums are fused and
+ * <p>Results are deterministic: the path depends only on the sizes and layout (never on the thread
+ * count), and on the blocked path each element of C is summed in the same order whatever its band,
+ * so the result is bit-identical for any thread count. It differs from the scalar reference by rounding only (the sums are fused and
  * blocked over p).
  */
 public final class SimdGemm {
   private SimdGemm() {}
 
   /** Multiply-adds (m·n·k) from which the packed, blocked path beats the unpacked one. */
-  static final long BLOCKED_MIN_WORK = Long.getLong("gemm.smallWork", 2048);
+  static final long BLOCKED_MIN_WORK = 2048;
   /** Multiply-adds from which splitting over threads repays waking them (about 50 µs of work on one core). */
-  static final long PARALLEL_MIN_WORK = Long.getLong("gemm.parWork", 1L << 21);
+  static final long PARALLEL_MIN_WORK = 1L << 21;
 
   /** float32 C (+)= op(A)·op(B) on {@link Parallel#threads()} threads; see {@link ScalarKernels#gemm}. */
   public static void gemm(boolean transA, boolean transB, int m, int n, int k,

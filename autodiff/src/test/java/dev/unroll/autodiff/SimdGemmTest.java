@@ -184,6 +184,15 @@ class SimdGemmTest {
   }
 
   @Test
+  void meterReportsAPositiveRate() {
+    double g = GemmMeter.gflops(false, 48, 1, 5);
+    assertTrue(g > 0 && Double.isFinite(g), "GemmMeter float32: " + g);
+    g = GemmMeter.gflops(true, 48, 2, 5);
+    assertTrue(g > 0 && Double.isFinite(g), "GemmMeter float64: " + g);
+    assertThrows(IllegalArgumentException.class, () -> GemmMeter.gflops(true, 0, 1, 5));
+  }
+
+  @Test
   void badLayoutsAreRejectedWithTheOperandNamed() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> SimdGemm.gemm(false, false, 4, 4, 4, new float[15], 0, 4, new float[16], 0, 4, new float[16], 0, 4, false));

@@ -35,8 +35,13 @@ import org.openjdk.jmh.runner.options.TimeValue;
 public final class BenchMain {
   private BenchMain() {}
 
-  /** JVM options of every forked benchmark VM. */
-  static final String[] FORK_JVM_ARGS = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC", "-Xss8m", "-Xmx6g"};
+  /**
+   * JVM options of every forked benchmark VM. The young generation has a fixed size so that the
+   * JVM does not keep growing it during the measurement: every growth hands out pages the process
+   * has never touched, and on virtual machines that back guest memory lazily a first touch costs
+   * tens of microseconds per page, which turned up as a long tail of slow iterations.
+   */
+  static final String[] FORK_JVM_ARGS = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC", "-Xss8m", "-Xms1g", "-Xmx6g", "-Xmn128m"};
 
   public static void main(String[] args) throws Exception {
     int status;
