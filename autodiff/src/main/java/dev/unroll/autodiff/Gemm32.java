@@ -1,6 +1,7 @@
 package dev.unroll.autodiff;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -34,7 +35,14 @@ final class Gemm32 {
   private static final class Scratch {
     float[] a = new float[0];
     float[] b = new float[0];
-    final float[] tile = new float[MR * NR];
+    /** The blocked path's edge tile, also the narrow path's eight rows of one vector. */
+    final float[] tile = new float[Math.max(MR * NR, 8 * L)];
+    float[] tail = new float[0];
+
+    float[] tail(int n) {
+      if (tail.length < n) tail = new float[n];
+      return tail;
+    }
 
     float[] a(int n) {
       if (a.length < n) a = new float[n];
@@ -212,38 +220,152 @@ final class Gemm32 {
   }
 
   /**
-   * C (+)= op(A)·op(B) without packing, for problems too small to repay it: rows of C one vector of
-   * columns at a time (each element one multiply-add chain over p), the remaining columns by dot
-   * products.
+   * The rows [i0, i1) of C (+)= op(A)·op(B) without packing A, in strips of one vector of columns
+   * (the last one masked), each strip by {@link #narrow}: for C at most a few vectors wide, and for
+   * problems too small or too thin (few rows, short depth) to repay the blocked path. {@code bp},
+   * {@code bo}, {@code bs} hold op(B) row-major as {@link #stripB} left it. Each element is one
+   * multiply-add chain over p from 0, then the old C is added: the same arithmetic whatever the
+   * row band, so bands may run on different threads.
    */
-  static void small(boolean ta, boolean tb, int m, int n, int k,
-      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-      float[] c, int cOff, int ldc, boolean accumulate) {
+  static void strips(boolean ta, int i0, int i1, int n, int k, float[] a, int aOff, int lda,
+      float[] bp, int bo, int bs, float[] c, int cOff, int ldc, boolean accumulate) {
+    for (int j = 0; j < n; j += L) {
+      narrow(ta, i0, i1, Math.min(L, n - j), k, a, aOff, lda, bp, bo + j, bs, c, cOff + j, ldc, accumulate);
+    }
+  }
+
+  /**
+   * op(B) for {@link #strips}: a row-major B is used in place (row p at bOff + p·ldb); a transposed
+   * one is copied row-major into the calling thread's scratch (row p at p·n). Returns the array;
+   * {@code at} receives {offset, row stride}.
+   */
+  static float[] stripB(boolean tb, int n, int k, float[] b, int bOff, int ldb, int[] at) {
+    if (!tb) {
+      at[0] = bOff;
+      at[1] = ldb;
+      return b;
+    }
+    float[] bt = SCRATCH.get().b(k * n + L);
+    for (int j = 0; j < n; j++) {
+      int src = bOff + j * ldb;
+      for (int p = 0; p < k; p++) bt[p * n + j] = b[src + p];
+    }
+    at[0] = 0;
+    at[1] = n;
+    return bt;
+  }
+
+  /**
+   * The rows [i0, i1) of C (+)= op(A)·op(B) for C at most one vector wide (n ≤ L): eight rows at
+   * a time, each row of C one masked vector, so that each B row loaded serves eight independent
+   * multiply-add chains (enough to hide the FMA latency). op(B) row p is at bp[bo + p·bs] (lanes
+   * from n on are masked off). Each element is one chain over p from 0, then the old C is added.
+   */
+  static void narrow(boolean ta, int i0, int i1, int n, int k, float[] a, int aOff, int lda,
+      float[] bp, int bo, int bs, float[] c, int cOff, int ldc, boolean accumulate) {
     int ai = ta ? 1 : lda, ap = ta ? lda : 1;
-    int bj = tb ? ldb : 1, bp = tb ? 1 : ldb;
-    for (int i = 0; i < m; i++) {
-      int aRow = aOff + i * ai, cRow = cOff + i * ldc;
-      int j = 0;
-      if (!tb) {
-        for (; j + L <= n; j += L) {
-          FloatVector acc = FloatVector.zero(S);
-          int bi = bOff + j;
-          for (int p = 0, aq = aRow; p < k; p++, aq += ap, bi += ldb) {
-            acc = FloatVector.broadcast(S, a[aq]).fma(FloatVector.fromArray(S, b, bi), acc);
-          }
-          if (accumulate) acc = acc.add(FloatVector.fromArray(S, c, cRow + j));
-          acc.intoArray(c, cRow + j);
+    VectorMask<Float> mask = S.indexInRange(0, n);
+    float[] tmp = SCRATCH.get().tile;
+    // Rows of B whose vector would reach past the array's end are copied to a short buffer first:
+    // a masked access there would take the Vector API's slow, allocating path.
+    int kSafe = safeRows(bp.length, bo, bs, k);
+    float[] tail = tailRows(bp, bo, bs, n, kSafe, k);
+    int i = i0;
+    for (; i + 8 <= i1; i += 8) {
+      FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+      FloatVector c4 = FloatVector.zero(S), c5 = FloatVector.zero(S), c6 = FloatVector.zero(S), c7 = FloatVector.zero(S);
+      int q = aOff + i * ai;
+      // Two segments of p: the rows read in place, then those in the tail buffer.
+      for (int seg = 0, p0 = 0; seg < 2; seg++) {
+        float[] x = seg == 0 ? bp : tail;
+        int p1 = seg == 0 ? kSafe : k, xs = seg == 0 ? bs : L;
+        for (int p = p0, xi = seg == 0 ? bo : 0; p < p1; p++, q += ap, xi += xs) {
+          FloatVector bv = FloatVector.fromArray(S, x, xi, mask);
+          c0 = FloatVector.broadcast(S, a[q]).fma(bv, c0);
+          c1 = FloatVector.broadcast(S, a[q + ai]).fma(bv, c1);
+          c2 = FloatVector.broadcast(S, a[q + 2 * ai]).fma(bv, c2);
+          c3 = FloatVector.broadcast(S, a[q + 3 * ai]).fma(bv, c3);
+          c4 = FloatVector.broadcast(S, a[q + 4 * ai]).fma(bv, c4);
+          c5 = FloatVector.broadcast(S, a[q + 5 * ai]).fma(bv, c5);
+          c6 = FloatVector.broadcast(S, a[q + 6 * ai]).fma(bv, c6);
+          c7 = FloatVector.broadcast(S, a[q + 7 * ai]).fma(bv, c7);
         }
+        p0 = p1;
       }
-      for (; j < n; j++) {
-        int bCol = bOff + j * bj;
-        float sum;
-        if (ap == 1 && bp == 1) {
-          sum = dot(a, aRow, b, bCol, k);
-        } else {
-          sum = 0f;
-          for (int p = 0, aq = aRow, bq = bCol; p < k; p++, aq += ap, bq += bp) sum = Math.fma(a[aq], b[bq], sum);
+      // Through the tile, so that no vector crosses a call (an unlined call would box it).
+      c0.intoArray(tmp, 0);
+      c1.intoArray(tmp, L);
+      c2.intoArray(tmp, 2 * L);
+      c3.intoArray(tmp, 3 * L);
+      c4.intoArray(tmp, 4 * L);
+      c5.intoArray(tmp, 5 * L);
+      c6.intoArray(tmp, 6 * L);
+      c7.intoArray(tmp, 7 * L);
+      flush(tmp, 8, c, cOff + i * ldc, ldc, n, accumulate);
+    }
+    for (; i < i1; i++) {
+      FloatVector acc = FloatVector.zero(S);
+      int q = aOff + i * ai;
+      for (int seg = 0, p0 = 0; seg < 2; seg++) {
+        float[] x = seg == 0 ? bp : tail;
+        int p1 = seg == 0 ? kSafe : k, xs = seg == 0 ? bs : L;
+        for (int p = p0, xi = seg == 0 ? bo : 0; p < p1; p++, q += ap, xi += xs) {
+          acc = FloatVector.broadcast(S, a[q]).fma(FloatVector.fromArray(S, x, xi, mask), acc);
         }
+        p0 = p1;
+      }
+      acc.intoArray(tmp, 0);
+      flush(tmp, 1, c, cOff + i * ldc, ldc, n, accumulate);
+    }
+  }
+
+  /**
+   * Rows [kSafe, k) of a matrix at x[off + p·stride] (n elements each) copied to a fresh
+   * per-thread buffer at (p − kSafe)·L, zero-padded: the rows a whole vector cannot be read from in place.
+   */
+  private static float[] tailRows(float[] x, int off, int stride, int n, int kSafe, int k) {
+    float[] t = SCRATCH.get().tail((k - kSafe) * L);
+    for (int p = kSafe; p < k; p++) {
+      int dst = (p - kSafe) * L;
+      System.arraycopy(x, off + p * stride, t, dst, n);
+      java.util.Arrays.fill(t, dst + n, dst + L, 0f);
+    }
+    return t;
+  }
+
+  /** How many rows p &lt; k of a matrix at x[off + p·stride] can be read as whole vectors. */
+  private static int safeRows(int length, int off, int stride, int k) {
+    long room = (long) length - L - off;
+    if (room < 0) return 0;
+    return (int) Math.min(k, room / stride + 1);
+  }
+
+  /** Rows r &lt; rows of C (from c[ci], stride ldc) (+)= tile row r (at r·L), first n columns. */
+  private static void flush(float[] tile, int rows, float[] c, int ci, int ldc, int n, boolean accumulate) {
+    VectorMask<Float> mask = S.indexInRange(0, n);
+    for (int r = 0; r < rows; r++, ci += ldc) {
+      if (ci + L <= c.length) {
+        FloatVector v = FloatVector.fromArray(S, tile, r * L);
+        if (accumulate) v = v.add(FloatVector.fromArray(S, c, ci, mask));
+        v.intoArray(c, ci, mask);
+      } else {
+        // At the array's end a masked access would take the Vector API's slow, allocating path.
+        for (int j = 0; j < n; j++) c[ci + j] = accumulate ? c[ci + j] + tile[r * L + j] : tile[r * L + j];
+      }
+    }
+  }
+
+  /**
+   * C (+)= A·op(B) for a C of one or two columns whose elements are dot products of contiguous
+   * runs (rows of A; columns of B stored transposed or with unit leading dimension).
+   */
+  static void dots(boolean tb, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+      float[] c, int cOff, int ldc, boolean accumulate) {
+    int bj = tb ? ldb : 1;
+    for (int i = 0; i < m; i++) {
+      int aRow = aOff + i * lda, cRow = cOff + i * ldc;
+      for (int j = 0; j < n; j++) {
+        float sum = dot(a, aRow, b, bOff + j * bj, k);
         c[cRow + j] = accumulate ? c[cRow + j] + sum : sum;
       }
     }

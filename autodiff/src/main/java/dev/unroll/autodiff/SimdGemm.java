@@ -22,6 +22,14 @@ public final class SimdGemm {
   static final long BLOCKED_MIN_WORK = 2048;
   /** Multiply-adds from which splitting over threads repays waking them (about 50 µs of work on one core). */
   static final long PARALLEL_MIN_WORK = 1L << 21;
+  /** Widest C (columns) computed as dot products when its elements are dot products of contiguous runs. */
+  static final int DOT_MAX_N = 2;
+  /** Depths below which the unpacked path beats packing: the packed panel would be used for too few steps. */
+  static final int SMALL_MAX_K = 16;
+  /** Widest C, in vectors, computed in unpacked strips ({@link Gemm32#strips}) whatever the problem size. */
+  static final int STRIPS_MAX_VECTORS = 1;
+  /** Largest transposed B (elements) copied whole for the strips. */
+  static final long STRIPS_MAX_PACKED = 1 << 20;
 
   /** float32 C (+)= op(A)·op(B) on {@link Parallel#threads()} threads; see {@link ScalarKernels#gemm}. */
   public static void gemm(boolean transA, boolean transB, int m, int n, int k,
@@ -34,11 +42,26 @@ public final class SimdGemm {
       return;
     }
     long work = (long) m * n * k;
-    if (work < BLOCKED_MIN_WORK || (n < Gemm32.L && dotProducts(transA, transB, ldb))) {
-      Gemm32.small(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+    int t = work < PARALLEL_MIN_WORK ? 1 : Parallel.threads();
+    if (n <= DOT_MAX_N && dotProducts(transA, transB, ldb)) {
+      Gemm32.dots(transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
       return;
     }
-    int t = work < PARALLEL_MIN_WORK ? 1 : Parallel.threads();
+    if (n <= STRIPS_MAX_VECTORS * Gemm32.L && (!transB || (long) k * n <= STRIPS_MAX_PACKED)
+        || t == 1 && (work < BLOCKED_MIN_WORK || m < Gemm32.MR || k < SMALL_MAX_K)) {
+      int[] at = new int[2];
+      float[] bp = Gemm32.stripB(transB, n, k, b, bOff, ldb, at);
+      int chunks = Math.min(t, (m + 7) / 8);
+      if (chunks <= 1) {
+        Gemm32.strips(transA, 0, m, n, k, a, aOff, lda, bp, at[0], at[1], c, cOff, ldc, accumulate);
+      } else {
+        Parallel.forChunks(chunks, t, ch -> {
+          int i0 = Parallel.rangeStart(m, chunks, 8, ch), i1 = Parallel.rangeStart(m, chunks, 8, ch + 1);
+          if (i0 < i1) Gemm32.strips(transA, i0, i1, n, k, a, aOff, lda, bp, at[0], at[1], c, cOff, ldc, accumulate);
+        });
+      }
+      return;
+    }
     boolean byColumns = n >= m;
     int chunks = Math.min(t, byColumns ? (n + Gemm32.NR - 1) / Gemm32.NR : (m + Gemm32.MR - 1) / Gemm32.MR);
     if (chunks <= 1) {
@@ -67,11 +90,26 @@ public final class SimdGemm {
       return;
     }
     long work = (long) m * n * k;
-    if (work < BLOCKED_MIN_WORK || (n < Gemm64.L && dotProducts(transA, transB, ldb))) {
-      Gemm64.small(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+    int t = work < PARALLEL_MIN_WORK ? 1 : Parallel.threads();
+    if (n <= DOT_MAX_N && dotProducts(transA, transB, ldb)) {
+      Gemm64.dots(transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
       return;
     }
-    int t = work < PARALLEL_MIN_WORK ? 1 : Parallel.threads();
+    if (n <= STRIPS_MAX_VECTORS * Gemm64.L && (!transB || (long) k * n <= STRIPS_MAX_PACKED)
+        || t == 1 && (work < BLOCKED_MIN_WORK || m < Gemm64.MR || k < SMALL_MAX_K)) {
+      int[] at = new int[2];
+      double[] bp = Gemm64.stripB(transB, n, k, b, bOff, ldb, at);
+      int chunks = Math.min(t, (m + 7) / 8);
+      if (chunks <= 1) {
+        Gemm64.strips(transA, 0, m, n, k, a, aOff, lda, bp, at[0], at[1], c, cOff, ldc, accumulate);
+      } else {
+        Parallel.forChunks(chunks, t, ch -> {
+          int i0 = Parallel.rangeStart(m, chunks, 8, ch), i1 = Parallel.rangeStart(m, chunks, 8, ch + 1);
+          if (i0 < i1) Gemm64.strips(transA, i0, i1, n, k, a, aOff, lda, bp, at[0], at[1], c, cOff, ldc, accumulate);
+        });
+      }
+      return;
+    }
     boolean byColumns = n >= m;
     int chunks = Math.min(t, byColumns ? (n + Gemm64.NR - 1) / Gemm64.NR : (m + Gemm64.MR - 1) / Gemm64.MR);
     if (chunks <= 1) {
@@ -98,27 +136,33 @@ public final class SimdGemm {
     return !ta && (tb || ldb == 1);
   }
 
-  /** Rejects sizes and layouts that would read or write outside the arrays, naming the operand. */
+  /**
+   * Rejects sizes and layouts that would read or write outside the arrays, naming the operand. The
+   * message is built only on failure: this runs on every call, and most calls are small.
+   */
   static void check(boolean ta, boolean tb, int m, int n, int k, int aLen, int aOff, int lda,
       int bLen, int bOff, int ldb, int cLen, int cOff, int ldc) {
-    String shape = "gemm " + (ta ? "Aᵀ" : "A") + "·" + (tb ? "Bᵀ" : "B") + " with m=" + m + ", n=" + n + ", k=" + k;
-    if (m < 0 || n < 0 || k < 0) throw new IllegalArgumentException(shape + ": negative size");
+    if (m < 0 || n < 0 || k < 0) throw new IllegalArgumentException(shape(ta, tb, m, n, k) + ": negative size");
     if (m == 0 || n == 0) return;
-    if (ldc < n) throw new IllegalArgumentException(shape + ": ldc=" + ldc + " < n");
-    checkSpan(shape, "C", cLen, cOff, m, n, ldc);
+    if (ldc < n) throw new IllegalArgumentException(shape(ta, tb, m, n, k) + ": ldc=" + ldc + " < n");
+    checkSpan(ta, tb, m, n, k, "C", cLen, cOff, m, n, ldc);
     if (k == 0) return;
     int aRows = ta ? k : m, aCols = ta ? m : k;
     int bRows = tb ? n : k, bCols = tb ? k : n;
-    if (lda < aCols) throw new IllegalArgumentException(shape + ": lda=" + lda + " < " + aCols + " (row length of the stored A, " + aRows + "×" + aCols + ")");
-    if (ldb < bCols) throw new IllegalArgumentException(shape + ": ldb=" + ldb + " < " + bCols + " (row length of the stored B, " + bRows + "×" + bCols + ")");
-    checkSpan(shape, "A", aLen, aOff, aRows, aCols, lda);
-    checkSpan(shape, "B", bLen, bOff, bRows, bCols, ldb);
+    if (lda < aCols) throw new IllegalArgumentException(shape(ta, tb, m, n, k) + ": lda=" + lda + " < " + aCols + " (row length of the stored A, " + aRows + "×" + aCols + ")");
+    if (ldb < bCols) throw new IllegalArgumentException(shape(ta, tb, m, n, k) + ": ldb=" + ldb + " < " + bCols + " (row length of the stored B, " + bRows + "×" + bCols + ")");
+    checkSpan(ta, tb, m, n, k, "A", aLen, aOff, aRows, aCols, lda);
+    checkSpan(ta, tb, m, n, k, "B", bLen, bOff, bRows, bCols, ldb);
   }
 
-  private static void checkSpan(String shape, String name, int len, int off, int rows, int cols, int ld) {
+  private static String shape(boolean ta, boolean tb, int m, int n, int k) {
+    return "gemm " + (ta ? "Aᵀ" : "A") + "·" + (tb ? "Bᵀ" : "B") + " with m=" + m + ", n=" + n + ", k=" + k;
+  }
+
+  private static void checkSpan(boolean ta, boolean tb, int m, int n, int k, String name, int len, int off, int rows, int cols, int ld) {
     long last = off + (long) (rows - 1) * ld + cols - 1;
     if (off < 0 || last >= len) {
-      throw new IllegalArgumentException(shape + ": the stored " + name + " (" + rows + "×" + cols + ", offset " + off
+      throw new IllegalArgumentException(shape(ta, tb, m, n, k) + ": the stored " + name + " (" + rows + "×" + cols + ", offset " + off
           + ", leading dimension " + ld + ") needs indices up to " + last + " but its array has length " + len);
     }
   }

@@ -38,6 +38,20 @@ class SimdGemmTest {
     List<Case> cs = new ArrayList<>();
     for (int i = 0; i < 60; i++) cs.add(random(r, 1 + r.nextInt(40), 1 + r.nextInt(40), 1 + r.nextInt(40)));
     for (int i = 0; i < 25; i++) cs.add(random(r, 1 + r.nextInt(300), 1 + r.nextInt(300), 1 + r.nextInt(300)));
+    // The unpacked strips (narrow C, one row, short depth) and the dot products (one or two
+    // columns), with C and B ending exactly at their arrays' ends as tensors do.
+    int l = Gemm32.L;
+    int[][] thin = {{32, 128, 1}, {32, 1, 128}, {1, 128, 32}, {128, 8, 32}, {128, 10, 256}, {9, l + 1, 17},
+        {17, 2 * l - 1, 5}, {33, 2, 40}, {7, l, 3}, {8, l - 1, 300}, {3, 3 * l + 2, 15}};
+    for (int[] s : thin) {
+      for (boolean ta : new boolean[] {false, true}) {
+        for (boolean tb : new boolean[] {false, true}) {
+          int m = s[0], n = s[1], k = s[2];
+          cs.add(new Case(ta, tb, m, n, k, 0, ta ? m : k, 0, tb ? k : n, 0, n, false));
+          cs.add(new Case(ta, tb, m, n, k, 1, (ta ? m : k) + 2, 2, (tb ? k : n) + 1, 3, n + 2, true));
+        }
+      }
+    }
     for (boolean ta : new boolean[] {false, true}) {
       for (boolean tb : new boolean[] {false, true}) {
         cs.add(new Case(ta, tb, 133, 70, 517, 3, ta ? 133 : 519, 1, tb ? 517 : 70, 2, 71, true));
@@ -168,6 +182,50 @@ class SimdGemmTest {
         if (j0 < j1) Gemm32.blocked(c.ta, c.tb, 0, c.m, j0, j1, c.k, af, c.aOff, c.lda, bf, c.bOff, c.ldb, bandsf, c.cOff, c.ldc, c.acc);
       }
       assertArrayEquals(onef, bandsf, "float32, column bands vs one band: " + c);
+    }
+  }
+
+  /** The strips split between threads by bands of rows: bit-identical to one thread, C narrower than a vector and wider. */
+  @Test
+  void stripsSplitBetweenThreadsDoNotChangeABit() {
+    SplittableRandom r = new SplittableRandom(14);
+    for (Case c : List.of(new Case(false, false, 2000, 9, 130, 0, 130, 0, 9, 0, 9, false),
+        new Case(true, true, 1500, Gemm32.L - 3, 200, 0, 1500, 0, 200, 0, Gemm32.L - 3, true))) {
+      assertTrue(c.work() >= SimdGemm.PARALLEL_MIN_WORK, "case too small to go parallel: " + c);
+      double[] a = randomArray(r, c.aLen()), b = randomArray(r, c.bLen()), c0 = randomArray(r, c.cLen());
+      float[] af = toFloat(a), bf = toFloat(b), cf0 = toFloat(c0);
+      double[] one = c0.clone(), two = c0.clone();
+      float[] onef = cf0.clone(), twof = cf0.clone();
+      Parallel.withThreads(1, () -> {
+        SimdGemm.gemm(c.ta, c.tb, c.m, c.n, c.k, a, c.aOff, c.lda, b, c.bOff, c.ldb, one, c.cOff, c.ldc, c.acc);
+        SimdGemm.gemm(c.ta, c.tb, c.m, c.n, c.k, af, c.aOff, c.lda, bf, c.bOff, c.ldb, onef, c.cOff, c.ldc, c.acc);
+      });
+      Parallel.withThreads(2, () -> {
+        SimdGemm.gemm(c.ta, c.tb, c.m, c.n, c.k, a, c.aOff, c.lda, b, c.bOff, c.ldb, two, c.cOff, c.ldc, c.acc);
+        SimdGemm.gemm(c.ta, c.tb, c.m, c.n, c.k, af, c.aOff, c.lda, bf, c.bOff, c.ldb, twof, c.cOff, c.ldc, c.acc);
+      });
+      assertArrayEquals(one, two, "float64, 1 vs 2 threads: " + c);
+      assertArrayEquals(onef, twof, "float32, 1 vs 2 threads: " + c);
+      double[] ref = c0.clone();
+      ScalarKernels.gemm(c.ta, c.tb, c.m, c.n, c.k, a, c.aOff, c.lda, b, c.bOff, c.ldb, ref, c.cOff, c.ldc, c.acc);
+      for (int i = 0; i < ref.length; i++) assertEquals(ref[i], one[i], 1e-12 * (1 + Math.abs(ref[i])) * c.k, "float64 against the reference at " + i + ": " + c);
+    }
+  }
+
+  /** Tensors end where their storage ends: the masked edge of the strips must not read or write past it. */
+  @Test
+  void stripsAtTheEndOfTheirArrays() {
+    SplittableRandom r = new SplittableRandom(15);
+    for (int n : new int[] {1, 3, Gemm32.L - 1, Gemm32.L + 5}) {
+      for (boolean tb : new boolean[] {false, true}) {
+        int m = 11, k = 7;
+        float[] a = toFloat(randomArray(r, m * k)), b = toFloat(randomArray(r, k * n)), c = new float[m * n], ref = new float[m * n];
+        SimdGemm.gemm(false, tb, m, n, k, a, 0, k, b, 0, tb ? k : n, c, 0, n, false);
+        ScalarKernels.gemm(false, tb, m, n, k, a, 0, k, b, 0, tb ? k : n, ref, 0, n, false);
+        for (int i = 0; i < c.length; i++) assertEquals(ref[i], c[i], 1e-5, "n=" + n + " tb=" + tb + " at " + i);
+        SimdGemm.gemm(false, tb, m, n, k, a, 0, k, b, 0, tb ? k : n, c, 0, n, true);
+        for (int i = 0; i < c.length; i++) assertEquals(2 * ref[i], c[i], 2e-5, "accumulate, n=" + n + " tb=" + tb + " at " + i);
+      }
     }
   }
 
