@@ -25,6 +25,15 @@ public interface Backend {
   /** z = op(a, b) elementwise with NumPy broadcasting. */
   Tensor binary(BinaryOp op, Tensor a, Tensor b);
 
+  /**
+   * g·[x &gt; 0] elementwise with broadcasting (ReLU's vector-Jacobian product). The default forms
+   * the 0/1 mask and multiplies; a backend may fuse the two and skip the mask tensor, with the same
+   * result bit for bit.
+   */
+  default Tensor mulStep(Tensor g, Tensor x) {
+    return binary(BinaryOp.MUL, g, unary(UnaryOp.STEP, x));
+  }
+
   /** Batched matrix product over the last two axes, [..., m, k]·[..., k, n], batch axes broadcast. */
   Tensor matmul(Tensor a, Tensor b);
 

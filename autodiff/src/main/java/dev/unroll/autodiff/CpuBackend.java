@@ -133,6 +133,24 @@ public final class CpuBackend implements Backend {
     return z;
   }
 
+  /** Fused for contiguous operands of one shape: g·1 or g·0 per element, as the mask product gives. */
+  @Override
+  public Tensor mulStep(Tensor g, Tensor x) {
+    if (g.dtype != x.dtype || !Arrays.equals(g.shape, x.shape) || !g.isContiguous() || !x.isContiguous()) {
+      return binary(BinaryOp.MUL, g, unary(UnaryOp.STEP, x));
+    }
+    Tensor z = alloc(g.dtype, g.shape.clone());
+    int n = z.numel(), go = g.offset, xo = x.offset;
+    if (g.dtype == DType.F64) {
+      double[] gd = g.d, xd = x.d, zd = z.d;
+      for (int i = 0; i < n; i++) zd[i] = gd[go + i] * (xd[xo + i] > 0 ? 1.0 : 0.0);
+    } else {
+      float[] gf = g.f, xf = x.f, zf = z.f;
+      for (int i = 0; i < n; i++) zf[i] = gf[go + i] * (xf[xo + i] > 0 ? 1f : 0f);
+    }
+    return z;
+  }
+
   @Override
   public Tensor contiguous(Tensor x) {
     Tensor y = alloc(x.dtype, x.shape.clone());

@@ -105,7 +105,16 @@ public final class Ops {
   /** max(a, 0). ∂/∂a = g·[a &gt; 0] (0 at the kink, like PyTorch). */
   public static Tensor relu(Tensor a) {
     Tensor out = Backends.dispatch("relu", a).unary(UnaryOp.RELU, a);
-    return record(Op.RELU, out, g -> new Tensor[] {mul(g, constantUnary(UnaryOp.STEP, a))}, a);
+    return record(Op.RELU, out, g -> new Tensor[] {mulStep(g, a)}, a);
+  }
+
+  /**
+   * g·[a &gt; 0] with the mask a constant: the product mul(g, step(a)) without forming the mask
+   * (recorded as that MUL node would be, with g its only differentiable input). ∂/∂g = h·[a &gt; 0].
+   */
+  private static Tensor mulStep(Tensor g, Tensor a) {
+    Tensor out = Backends.dispatch("relu", g, a).mulStep(g, a);
+    return record(Op.MUL, out, h -> new Tensor[] {mulStep(h, a)}, g);
   }
 
   /** |a|. ∂/∂a = g·sign(a) (0 at 0). */

@@ -72,7 +72,11 @@ public final class Shape {
     }
     boolean[] seen = new boolean[rank];
     for (int a : axes) seen[axis(a, rank, op)] = true;
-    return java.util.stream.IntStream.range(0, rank).filter(i -> seen[i]).toArray();
+    int count = 0;
+    for (boolean b : seen) if (b) count++;
+    int[] out = new int[count];
+    for (int i = 0, k = 0; i < rank; i++) if (seen[i]) out[k++] = i;
+    return out;
   }
 
   public static String str(int[] shape) {
