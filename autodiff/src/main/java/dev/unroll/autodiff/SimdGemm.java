@@ -26,6 +26,11 @@ public final class SimdGemm {
   static final int DOT_MAX_N = 2;
   /** Depths below which the unpacked path beats packing: the packed panel would be used for too few steps. */
   static final int SMALL_MAX_K = 16;
+  /**
+   * Most rows for which a short depth takes the unpacked path: with more rows the strips' per-row
+   * write-out outweighs packing (measured: 32×8×128 faster unpacked, 128×10×256 faster blocked).
+   */
+  static final int SMALL_MAX_M = 64;
   /** Widest C, in vectors, computed in unpacked strips ({@link Gemm32#strips}) whatever the problem size. */
   static final int STRIPS_MAX_VECTORS = 1;
   /** Largest transposed B (elements) copied whole for the strips. */
@@ -48,7 +53,7 @@ public final class SimdGemm {
       return;
     }
     if (n <= STRIPS_MAX_VECTORS * Gemm32.L && (!transB || (long) k * n <= STRIPS_MAX_PACKED)
-        || t == 1 && (work < BLOCKED_MIN_WORK || m < Gemm32.MR || k < SMALL_MAX_K)) {
+        || t == 1 && (work < BLOCKED_MIN_WORK || m < Gemm32.MR || k < SMALL_MAX_K && m <= SMALL_MAX_M)) {
       int[] at = new int[2];
       float[] bp = Gemm32.stripB(transB, n, k, b, bOff, ldb, at);
       int chunks = Math.min(t, (m + 7) / 8);
@@ -96,7 +101,7 @@ public final class SimdGemm {
       return;
     }
     if (n <= STRIPS_MAX_VECTORS * Gemm64.L && (!transB || (long) k * n <= STRIPS_MAX_PACKED)
-        || t == 1 && (work < BLOCKED_MIN_WORK || m < Gemm64.MR || k < SMALL_MAX_K)) {
+        || t == 1 && (work < BLOCKED_MIN_WORK || m < Gemm64.MR || k < SMALL_MAX_K && m <= SMALL_MAX_M)) {
       int[] at = new int[2];
       double[] bp = Gemm64.stripB(transB, n, k, b, bOff, ldb, at);
       int chunks = Math.min(t, (m + 7) / 8);
