@@ -133,21 +133,15 @@ public final class CpuBackend implements Backend {
     return z;
   }
 
-  /** Fused for contiguous operands of one shape: g·1 or g·0 per element, as the mask product gives. */
+  /** Fused for contiguous operands of one shape ({@link CpuKernels#mulStep}); otherwise the mask product. */
   @Override
   public Tensor mulStep(Tensor g, Tensor x) {
     if (g.dtype != x.dtype || !Arrays.equals(g.shape, x.shape) || !g.isContiguous() || !x.isContiguous()) {
       return binary(BinaryOp.MUL, g, unary(UnaryOp.STEP, x));
     }
     Tensor z = alloc(g.dtype, g.shape.clone());
-    int n = z.numel(), go = g.offset, xo = x.offset;
-    if (g.dtype == DType.F64) {
-      double[] gd = g.d, xd = x.d, zd = z.d;
-      for (int i = 0; i < n; i++) zd[i] = gd[go + i] * (xd[xo + i] > 0 ? 1.0 : 0.0);
-    } else {
-      float[] gf = g.f, xf = x.f, zf = z.f;
-      for (int i = 0; i < n; i++) zf[i] = gf[go + i] * (xf[xo + i] > 0 ? 1f : 0f);
-    }
+    if (g.dtype == DType.F64) k.mulStep(g.d, g.offset, x.d, x.offset, z.d, 0, z.numel());
+    else k.mulStep(g.f, g.offset, x.f, x.offset, z.f, 0, z.numel());
     return z;
   }
 

@@ -17,6 +17,11 @@ public interface CpuKernels {
 
   void binary(BinaryOp op, double[] a, int aOff, int as, double[] b, int bOff, int bs, double[] z, int zOff, int n);
 
+  /** z[i] = g[i]·[x[i] &gt; 0] on n unit-stride elements (ReLU's vector-Jacobian product, no mask array). */
+  void mulStep(float[] g, int gOff, float[] x, int xOff, float[] z, int zOff, int n);
+
+  void mulStep(double[] g, int gOff, double[] x, int xOff, double[] z, int zOff, int n);
+
   float sum(float[] x, int off, int n);
 
   double sum(double[] x, int off, int n);
@@ -42,6 +47,8 @@ public interface CpuKernels {
     public void unary(UnaryOp op, double[] x, int xOff, int xs, double[] y, int yOff, int n) { ScalarKernels.unary(op, x, xOff, xs, y, yOff, n); }
     public void binary(BinaryOp op, float[] a, int aOff, int as, float[] b, int bOff, int bs, float[] z, int zOff, int n) { ScalarKernels.binary(op, a, aOff, as, b, bOff, bs, z, zOff, n); }
     public void binary(BinaryOp op, double[] a, int aOff, int as, double[] b, int bOff, int bs, double[] z, int zOff, int n) { ScalarKernels.binary(op, a, aOff, as, b, bOff, bs, z, zOff, n); }
+    public void mulStep(float[] g, int gOff, float[] x, int xOff, float[] z, int zOff, int n) { ScalarKernels.mulStep(g, gOff, x, xOff, z, zOff, n); }
+    public void mulStep(double[] g, int gOff, double[] x, int xOff, double[] z, int zOff, int n) { ScalarKernels.mulStep(g, gOff, x, xOff, z, zOff, n); }
     public float sum(float[] x, int off, int n) { return ScalarKernels.sum(x, off, n); }
     public double sum(double[] x, int off, int n) { return ScalarKernels.sum(x, off, n); }
     public float max(float[] x, int off, int n) { return ScalarKernels.max(x, off, n); }

@@ -115,4 +115,13 @@ public final class ScalarKernels {
       }
     }
   }
+
+  /** z[i] = g[i]·step(x[i]): the product with the 0/1 mask, element by element (so −0 and NaN as that product gives). */
+  public static void mulStep(float[] g, int gOff, float[] x, int xOff, float[] z, int zOff, int n) {
+    for (int i = 0; i < n; i++) z[zOff + i] = g[gOff + i] * UnaryOp.STEP.apply(x[xOff + i]);
+  }
+
+  public static void mulStep(double[] g, int gOff, double[] x, int xOff, double[] z, int zOff, int n) {
+    for (int i = 0; i < n; i++) z[zOff + i] = g[gOff + i] * UnaryOp.STEP.apply(x[xOff + i]);
+  }
 }

@@ -371,6 +371,28 @@ public final class SimdKernels implements CpuKernels {
    * vectors, combined as (a0 + a1) + (a2 + a3), lanes added in index order, then the tail in order.
    */
   @Override
+  public void mulStep(float[] g, int gOff, float[] x, int xOff, float[] z, int zOff, int n) {
+    int whole = n - n % LF;
+    FloatVector zero = FloatVector.zero(F);
+    for (int i = 0; i < whole; i += LF) {
+      FloatVector m = zero.blend(1f, FloatVector.fromArray(F, x, xOff + i).compare(VectorOperators.GT, 0f));
+      FloatVector.fromArray(F, g, gOff + i).mul(m).intoArray(z, zOff + i);
+    }
+    ScalarKernels.mulStep(g, gOff + whole, x, xOff + whole, z, zOff + whole, n - whole);
+  }
+
+  @Override
+  public void mulStep(double[] g, int gOff, double[] x, int xOff, double[] z, int zOff, int n) {
+    int whole = n - n % LD;
+    DoubleVector zero = DoubleVector.zero(D);
+    for (int i = 0; i < whole; i += LD) {
+      DoubleVector m = zero.blend(1.0, DoubleVector.fromArray(D, x, xOff + i).compare(VectorOperators.GT, 0.0));
+      DoubleVector.fromArray(D, g, gOff + i).mul(m).intoArray(z, zOff + i);
+    }
+    ScalarKernels.mulStep(g, gOff + whole, x, xOff + whole, z, zOff + whole, n - whole);
+  }
+
+  @Override
   public float sum(float[] x, int off, int n) {
     if (n < LF) return ScalarKernels.sum(x, off, n);
     FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;

@@ -245,4 +245,33 @@ class SimdKernelsTest {
     assertEquals(154, c[3]);
     assertEquals("simd", SIMD.name());
   }
+
+  /** The fused ReLU product equals the product with the formed 0/1 mask bit for bit, special values included. */
+  @Test
+  void mulStepEqualsTheMaskProduct() {
+    float[] specials = {0f, -0f, 1f, -1f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE, -Float.MIN_VALUE};
+    java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+    int n = 3 * 64 + 5;
+    float[] g = new float[n + 2], x = new float[n + 1];
+    for (int i = 0; i < g.length; i++) g[i] = r.nextInt(4) == 0 ? specials[r.nextInt(specials.length)] : (float) r.nextGaussian();
+    for (int i = 0; i < x.length; i++) x[i] = r.nextInt(4) == 0 ? specials[r.nextInt(specials.length)] : (float) r.nextGaussian();
+    float[] mask = new float[n], want = new float[n], got = new float[n + 3], scalar = new float[n];
+    ScalarKernels.unary(UnaryOp.STEP, x, 1, 1, mask, 0, n);
+    ScalarKernels.binary(BinaryOp.MUL, g, 2, 1, mask, 0, 1, want, 0, n);
+    SimdKernels.INSTANCE.mulStep(g, 2, x, 1, got, 3, n);
+    CpuKernels.SCALAR.mulStep(g, 2, x, 1, scalar, 0, n);
+    for (int i = 0; i < n; i++) {
+      assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i + 3]), "SIMD at " + i + ": g=" + g[i + 2] + " x=" + x[i + 1]);
+      assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(scalar[i]), "scalar at " + i);
+    }
+    double[] gd = new double[n], xd = new double[n], maskd = new double[n], wantd = new double[n], gotd = new double[n];
+    for (int i = 0; i < n; i++) {
+      gd[i] = g[i];
+      xd[i] = x[i];
+    }
+    ScalarKernels.unary(UnaryOp.STEP, xd, 0, 1, maskd, 0, n);
+    ScalarKernels.binary(BinaryOp.MUL, gd, 0, 1, maskd, 0, 1, wantd, 0, n);
+    SimdKernels.INSTANCE.mulStep(gd, 0, xd, 0, gotd, 0, n);
+    for (int i = 0; i < n; i++) assertEquals(Double.doubleToRawLongBits(wantd[i]), Double.doubleToRawLongBits(gotd[i]), "float64 SIMD at " + i);
+  }
 }
