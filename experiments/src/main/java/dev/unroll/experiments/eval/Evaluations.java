@@ -108,10 +108,10 @@ public final class Evaluations {
         json.put(m, better ? ordered("harm", c.harm(), "flip_fraction", c.flips()) : ordered("harm", c.harm()));
         if (sr.methods().containsKey(m)) report.methodFigure(m, "removal " + unit + " @" + sr.counts()[sr.counts().length - 1], c.harm()[c.harm().length - 1]);
       });
-      Plots.curves("Subset removal: " + unit + " of the query after removing its top-k supporting points", "k (% of training set)", "mean " + unit, x, harm, out.resolve("subset-removal.png"));
+      Plots.curves("Subset removal: query " + unit, "k (% of training set)", "mean " + unit, x, harm, out.resolve("subset-removal.png"));
       report.figure("subset-removal.png", "Subset removal: mean " + unit + " against k, per method and for random removal");
       if (better) {
-        Plots.curves("Subset removal: fraction of queries flipped", "k (% of training set)", "fraction flipped", x, flips, out.resolve("subset-removal-flips.png"));
+        Plots.curves("Subset removal: queries flipped", "k (% of training set)", "fraction flipped", x, flips, out.resolve("subset-removal-flips.png"));
         report.figure("subset-removal-flips.png", "Subset removal: fraction of queries whose prediction flips (right in fewer than half the seeds)");
       }
       report.result("subset_removal", ordered("queries", sr.queries(), "k", sr.counts(), "seeds", s.seeds(), "measure", unit, "methods", json));
