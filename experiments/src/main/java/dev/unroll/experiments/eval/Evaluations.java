@@ -48,10 +48,17 @@ public final class Evaluations {
    * @param fractions      subset-removal k as fractions of N
    * @param panelQueries   queries per image panel
    * @param panelK         supporting and opposing images per query
+   * @param removalMethods  the methods subset removal retrains for (its cost grows with each), or
+   *     null for all; leave-one-out, mislabel detection and panels cost nothing per method
    */
-  public record Plan(int looPoints, int removalQueries, double[] fractions, int panelQueries, int panelK) {
-    public static Plan quick() {
-      return new Plan(40, 5, new double[] {0.01, 0.02, 0.05, 0.10}, 4, 5);
+  public record Plan(int looPoints, int removalQueries, double[] fractions, int panelQueries, int panelK, java.util.Set<String> removalMethods) {
+    /**
+     * 40 left-out points; subset removal of 1, 2, 5 and 10% for 5 queries; panels of 4 queries
+     * with 5 images each side. For image data (retrains cost seconds) removal is limited to SOURCE
+     * (L=3), EK-FAC influence, TracIn and gradient dot.
+     */
+    public static Plan quick(boolean image) {
+      return new Plan(40, 5, new double[] {0.01, 0.02, 0.05, 0.10}, 4, 5, image ? java.util.Set.of("SOURCE (L=3)", "EK-FAC influence", "TracIn", "gradient dot") : null);
     }
   }
 
@@ -80,8 +87,11 @@ public final class Evaluations {
     }
 
     if (p.removalQueries() > 0) {
-      System.out.printf("subset removal: %d queries x %d sizes x %d seeds per method and for random removal%n", p.removalQueries(), p.fractions().length, s.seeds());
-      SubsetRemoval.Result sr = SubsetRemoval.run(s.cacheRoot(), s.configJson(), n, q, s.scores(), better,
+      System.out.printf("subset removal: up to %d queries x %d sizes x %d seeds per method and for random removal%n", p.removalQueries(), p.fractions().length, s.seeds());
+      Map<String, Scores> chosen = new LinkedHashMap<>(s.scores());
+      if (p.removalMethods() != null) chosen.keySet().retainAll(p.removalMethods());
+      if (chosen.isEmpty()) throw new IllegalArgumentException("subset removal for " + p.removalMethods() + ", none of which was scored (" + s.scores().keySet() + ")");
+      SubsetRemoval.Result sr = SubsetRemoval.run(s.cacheRoot(), s.configJson(), n, q, chosen, better,
           new SubsetRemoval.Options(p.fractions(), p.removalQueries(), s.seeds(), s.threads(), 17), s.retrainer());
       double[] x = new double[sr.counts().length];
       for (int i = 0; i < x.length; i++) x[i] = 100.0 * sr.counts()[i] / n;

@@ -47,13 +47,16 @@ class EvaluationsTest {
       return f;
     };
     Report report = new Report(out, "wiring");
-    Evaluations.run(new Evaluations.Setup(out, out.resolve("gt"), "{}", null, task, scores, margin, 1, 2, null), new Evaluations.Plan(5, 2, new double[] {0.1, 0.2}, 2, 3), report);
+    Evaluations.run(new Evaluations.Setup(out, out.resolve("gt"), "{}", null, task, scores, margin, 1, 2, null), new Evaluations.Plan(5, 2, new double[] {0.1, 0.2}, 2, 3, java.util.Set.of("SOURCE (L=3)")), report);
     report.write();
     String md = Files.readString(out.resolve("report.md")), summary = Files.readString(out.resolve("summary.json"));
     for (String s : new String[] {"## Leave-one-out correlation", "## Subset removal", "subset-removal.png", "subset-removal-flips.png", "## Image panels", "panel-SOURCE_L_3_.png"}) {
       assertTrue(md.contains(s), "report.md lacks " + s);
     }
     assertTrue(summary.contains("\"leave_one_out\"") && summary.contains("\"subset_removal\""), summary);
+    // Subset removal ran for the chosen method and random only.
+    String removal = md.substring(md.indexOf("## Subset removal"), md.indexOf("## Image panels"));
+    assertTrue(removal.contains("| SOURCE (L=3) |") && removal.contains("| random |") && !removal.contains("| noise |"), removal);
     for (String f : new String[] {"subset-removal.png", "subset-removal-flips.png", "panel-SOURCE_L_3_.png", "panel-noise.png"}) assertTrue(Files.size(out.resolve(f)) > 0, f);
   }
 }
