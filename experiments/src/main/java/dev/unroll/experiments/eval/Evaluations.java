@@ -93,39 +93,11 @@ public final class Evaluations {
       if (chosen.isEmpty()) throw new IllegalArgumentException("subset removal for " + p.removalMethods() + ", none of which was scored (" + s.scores().keySet() + ")");
       SubsetRemoval.Result sr = SubsetRemoval.run(s.cacheRoot(), s.configJson(), n, q, chosen, better,
           new SubsetRemoval.Options(p.fractions(), p.removalQueries(), s.seeds(), s.threads(), 17), s.retrainer());
-      double[] x = new double[sr.counts().length];
-      for (int i = 0; i < x.length; i++) x[i] = 100.0 * sr.counts()[i] / n;
-      Map<String, double[]> harm = new LinkedHashMap<>(), flips = new LinkedHashMap<>();
-      Map<String, Object> json = new LinkedHashMap<>();
-      StringBuilder md = new StringBuilder("Each of " + sr.queries().length + " queries" + (better ? " (every full-data retrain right)" : "") + " retrained " + s.seeds()
-          + " times without its k most supporting points per method, or k random points; harm = mean paired " + unit + " against the full-data retrains.\n\n| method |");
-      for (int k : sr.counts()) md.append(" k=").append(k).append(" |");
-      md.append("\n|---|");
-      for (int k : sr.counts()) md.append("---|");
-      md.append('\n');
-      Map<String, SubsetRemoval.Curve> all = new LinkedHashMap<>(sr.methods());
-      all.put("random", sr.random());
-      all.forEach((m, c) -> {
-        harm.put(m, c.harm());
-        if (better) flips.put(m, c.flips());
-        md.append("| ").append(m).append(" |");
-        for (int i = 0; i < c.harm().length; i++) {
-          md.append(String.format(Locale.ROOT, " %.4f", c.harm()[i]));
-          if (better) md.append(String.format(Locale.ROOT, " (%.0f%% flip)", 100 * c.flips()[i]));
-          md.append(" |");
-        }
-        md.append('\n');
-        json.put(m, better ? ordered("harm", c.harm(), "flip_fraction", c.flips()) : ordered("harm", c.harm()));
-        if (sr.methods().containsKey(m)) report.methodFigure(m, "removal " + unit + " @" + sr.counts()[sr.counts().length - 1], c.harm()[c.harm().length - 1]);
-      });
-      Plots.curves("Subset removal: query " + unit, "k (% of training set)", "mean " + unit, x, harm, out.resolve("subset-removal.png"));
-      report.figure("subset-removal.png", "Subset removal: mean " + unit + " against k, per method and for random removal");
-      if (better) {
-        Plots.curves("Subset removal: queries flipped", "k (% of training set)", "fraction flipped", x, flips, out.resolve("subset-removal-flips.png"));
-        report.figure("subset-removal-flips.png", "Subset removal: fraction of queries whose prediction flips (right in fewer than half the seeds)");
+      if (sr.queries().length == 0) {
+        report.note("Subset removal skipped: none of the " + q + " queries is right (margin > 0) in every full-data retrain.");
+      } else {
+        removalReport(s, sr, better, unit, report);
       }
-      report.result("subset_removal", ordered("queries", sr.queries(), "k", sr.counts(), "seeds", s.seeds(), "measure", unit, "methods", json));
-      report.section("Subset removal", md.toString());
     }
 
     if (s.corrupted() != null) {
@@ -168,6 +140,44 @@ public final class Evaluations {
       }
       report.section("Image panels", "Each query beside its " + p.panelK() + " most supporting and " + p.panelK() + " most opposing training images.\n\n" + String.join("\n\n", md));
     }
+  }
+
+  private static void removalReport(Setup s, SubsetRemoval.Result sr, boolean better, String unit, Report report) throws java.io.IOException {
+    int n = s.task().numTrain();
+    Path out = s.out();
+    double[] x = new double[sr.counts().length];
+    for (int i = 0; i < x.length; i++) x[i] = 100.0 * sr.counts()[i] / n;
+    Map<String, double[]> harm = new LinkedHashMap<>(), flips = new LinkedHashMap<>();
+    Map<String, Object> json = new LinkedHashMap<>();
+    StringBuilder md = new StringBuilder("Each of " + sr.queries().length + " queries" + (better ? " (every full-data retrain right)" : "") + " retrained " + s.seeds()
+        + " times without its k most supporting points per method, or k random points; harm = mean paired " + unit + " against the full-data retrains.\n\n| method |");
+    for (int k : sr.counts()) md.append(" k=").append(k).append(" |");
+    md.append("\n|---|");
+    for (int k : sr.counts()) md.append("---|");
+    md.append('\n');
+    Map<String, SubsetRemoval.Curve> all = new LinkedHashMap<>(sr.methods());
+    all.put("random", sr.random());
+    all.forEach((m, c) -> {
+      harm.put(m, c.harm());
+      if (better) flips.put(m, c.flips());
+      md.append("| ").append(m).append(" |");
+      for (int i = 0; i < c.harm().length; i++) {
+        md.append(String.format(Locale.ROOT, " %.4f", c.harm()[i]));
+        if (better) md.append(String.format(Locale.ROOT, " (%.0f%% flip)", 100 * c.flips()[i]));
+        md.append(" |");
+      }
+      md.append('\n');
+      json.put(m, better ? ordered("harm", c.harm(), "flip_fraction", c.flips()) : ordered("harm", c.harm()));
+      if (sr.methods().containsKey(m)) report.methodFigure(m, "removal " + unit + " @" + sr.counts()[sr.counts().length - 1], c.harm()[c.harm().length - 1]);
+    });
+    Plots.curves("Subset removal: query " + unit, "k (% of training set)", "mean " + unit, x, harm, out.resolve("subset-removal.png"));
+    report.figure("subset-removal.png", "Subset removal: mean " + unit + " against k, per method and for random removal");
+    if (better) {
+      Plots.curves("Subset removal: queries flipped", "k (% of training set)", "fraction flipped", x, flips, out.resolve("subset-removal-flips.png"));
+      report.figure("subset-removal-flips.png", "Subset removal: fraction of queries whose prediction flips (right in fewer than half the seeds)");
+    }
+    report.result("subset_removal", ordered("queries", sr.queries(), "k", sr.counts(), "seeds", s.seeds(), "measure", unit, "methods", json));
+    report.section("Subset removal", md.toString());
   }
 
   /** A map in the order given (summary.json keeps it): key, value, key, value, ... */

@@ -40,7 +40,8 @@ public final class SubsetRemoval {
   public record Curve(double[] harm, double[] flips, double[][] perQuery) {}
 
   /**
-   * @param queries indices of the evaluated queries
+   * @param queries indices of the evaluated queries; empty (no curves, random null) when no query
+   *     is right in every full-data retrain
    * @param counts  k for each fraction
    */
   public record Result(int[] queries, int[] counts, double[] fractions, Map<String, Curve> methods, Curve random) {}
@@ -71,7 +72,7 @@ public final class SubsetRemoval {
     int[] counts = counts(numTrain, o.fractions());
     double[][] full = Retrains.full(root, configJson, numTrain, o.seeds(), numQueries, o.threads(), retrainer);
     int[] queries = eligible(full, numQueries, o.queries(), higherIsBetter);
-    if (queries.length == 0) throw new IllegalStateException("no query is right in every full-data retrain: nothing to flip");
+    if (queries.length == 0) return new Result(queries, counts, o.fractions().clone(), Map.of(), null);
 
     Map<String, Curve> methods = new LinkedHashMap<>();
     for (var e : scores.entrySet()) {

@@ -92,6 +92,20 @@ class SubsetRemovalTest {
   }
 
   @Test
+  void noEligibleQueryMeansNoRemovalRetrains(@TempDir Path root) throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    GroundTruth.Retrainer wrong = (mask, seed) -> {
+      calls.incrementAndGet();
+      return new double[] {-0.1, -2};
+    };
+    SubsetRemoval.Result r = SubsetRemoval.run(root, "{}", 10, 2, Map.of("m", Scores.pairwise("m", new double[2][10], Map.of())), true,
+        new SubsetRemoval.Options(new double[] {0.1}, 2, 2, 1, 0), wrong);
+    assertEquals(0, r.queries().length);
+    assertTrue(r.methods().isEmpty());
+    assertEquals(2, calls.get(), "only the full-data retrains");
+  }
+
+  @Test
   void countsRoundAndKeepAtLeastOnePoint() {
     assertArrayEquals(new int[] {1, 61, 614}, SubsetRemoval.counts(6144, new double[] {0.0001, 0.01, 0.1}));
     org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> SubsetRemoval.counts(10, new double[] {1.0}));
