@@ -66,7 +66,6 @@ public final class Evaluations {
     AttributionTask task = s.task();
     boolean better = Support.higherIsBetter(task.measurement());
     int n = task.numTrain(), q = task.numQueries();
-    Path out = s.out();
     String unit = better ? "margin drop" : "error increase";
 
     if (p.looPoints() > 0) {
@@ -100,46 +99,54 @@ public final class Evaluations {
       }
     }
 
-    if (s.corrupted() != null) {
-      System.out.println("mislabel detection by self-influence:");
-      boolean[] bad = MislabelDetection.mask(n, s.corrupted());
-      Map<String, Double> secs = new LinkedHashMap<>();
-      Map<String, double[]> self = SelfInfluences.all(SelfInfluences.methods(s.run(), task), secs);
-      int points = 100;
-      double[] x = new double[points + 1], diag = new double[points + 1];
-      for (int i = 0; i <= points; i++) x[i] = diag[i] = (double) i / points;
-      Map<String, double[]> curves = new LinkedHashMap<>();
-      Map<String, Object> json = new LinkedHashMap<>();
-      StringBuilder md = new StringBuilder(s.corrupted().length + " of " + n + " training labels corrupted. Training points inspected in decreasing self-influence; fraction of the corrupted found.\n\n"
-          + "| method | area | found @10% | found @20% | found @30% | seconds |\n|---|---|---|---|---|---|\n");
-      for (var e : self.entrySet()) {
-        MislabelDetection.Curve c = MislabelDetection.curve(e.getValue(), bad);
-        curves.put(e.getKey(), MislabelDetection.sampled(c, points));
-        md.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f | %.1f |%n", e.getKey(), c.area(), c.at(0.1), c.at(0.2), c.at(0.3), secs.get(e.getKey())));
-        json.put(e.getKey(), ordered("area", c.area(), "found_at_10", c.at(0.1), "found_at_20", c.at(0.2), "found_at_30", c.at(0.3), "seconds", secs.get(e.getKey())));
-      }
-      md.append("| random | 0.500 | 0.100 | 0.200 | 0.300 | |\n");
-      curves.put("random", diag);
-      Plots.curves("Mislabel detection by self-influence", "fraction of training set inspected", "fraction of corrupted labels found", x, curves, out.resolve("mislabel-detection.png"));
-      report.figure("mislabel-detection.png", "Mislabeled-example detection: corrupted labels found against the fraction inspected, by self-influence");
-      report.result("mislabel_detection", ordered("corrupted", s.corrupted().length, "methods", json));
-      report.section("Mislabel detection", md.toString());
-    }
+    if (s.corrupted() != null) mislabelReport(s, report);
+    if (p.panelQueries() > 0) panels(s, p, better, report);
+  }
 
-    Dataset train = task.train();
-    if (p.panelQueries() > 0 && train.isClassification() && train.inputSize() == 28 * 28) {
-      IntFunction<String> names = train.numClasses() == 10 ? ImagePanels.FASHION_MNIST_CLASSES::get : c -> "class " + c;
-      int[] qs = new int[Math.min(p.panelQueries(), q)];
-      for (int i = 0; i < qs.length; i++) qs[i] = i;
-      boolean[] bad = s.corrupted() == null ? null : MislabelDetection.mask(n, s.corrupted());
-      List<String> md = new ArrayList<>();
-      for (String m : panelMethods(s.scores())) {
-        String png = "panel-" + m.replaceAll("[^A-Za-z0-9.-]+", "_") + ".png";
-        ImagePanels.methodPanel(m, s.scores().get(m).values(), better, train, task.queries(), qs, p.panelK(), bad, names, 28, 28, out.resolve(png));
-        md.add("![" + m + "](" + png + ")");
-      }
-      report.section("Image panels", "Each query beside its " + p.panelK() + " most supporting and " + p.panelK() + " most opposing training images.\n\n" + String.join("\n\n", md));
+  /** Mislabel detection by each method's self-influence, against random inspection. */
+  private static void mislabelReport(Setup s, Report report) throws Exception {
+    int n = s.task().numTrain();
+    System.out.println("mislabel detection by self-influence:");
+    boolean[] bad = MislabelDetection.mask(n, s.corrupted());
+    Map<String, Double> secs = new LinkedHashMap<>();
+    Map<String, double[]> self = SelfInfluences.all(SelfInfluences.methods(s.run(), s.task()), secs);
+    int points = 100;
+    double[] x = new double[points + 1], diag = new double[points + 1];
+    for (int i = 0; i <= points; i++) x[i] = diag[i] = (double) i / points;
+    Map<String, double[]> curves = new LinkedHashMap<>();
+    Map<String, Object> json = new LinkedHashMap<>();
+    StringBuilder md = new StringBuilder(s.corrupted().length + " of " + n + " training labels corrupted. Training points inspected in decreasing self-influence; fraction of the corrupted found.\n\n"
+        + "| method | area | found @10% | found @20% | found @30% | seconds |\n|---|---|---|---|---|---|\n");
+    for (var e : self.entrySet()) {
+      MislabelDetection.Curve c = MislabelDetection.curve(e.getValue(), bad);
+      curves.put(e.getKey(), MislabelDetection.sampled(c, points));
+      md.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f | %.1f |%n", e.getKey(), c.area(), c.at(0.1), c.at(0.2), c.at(0.3), secs.get(e.getKey())));
+      json.put(e.getKey(), ordered("area", c.area(), "found_at_10", c.at(0.1), "found_at_20", c.at(0.2), "found_at_30", c.at(0.3), "seconds", secs.get(e.getKey())));
     }
+    md.append("| random | 0.500 | 0.100 | 0.200 | 0.300 | |\n");
+    curves.put("random", diag);
+    Plots.curves("Mislabel detection by self-influence", "fraction of training set inspected", "fraction of corrupted labels found", x, curves, s.out().resolve("mislabel-detection.png"));
+    report.figure("mislabel-detection.png", "Mislabeled-example detection: corrupted labels found against the fraction inspected, by self-influence");
+    report.result("mislabel_detection", ordered("corrupted", s.corrupted().length, "methods", json));
+    report.section("Mislabel detection", md.toString());
+  }
+
+  /** Image panels of the first queries for two methods, for 28×28 classification data. */
+  private static void panels(Setup s, Plan p, boolean better, Report report) throws java.io.IOException {
+    AttributionTask task = s.task();
+    Dataset train = task.train();
+    if (!train.isClassification() || train.inputSize() != 28 * 28) return;
+    IntFunction<String> names = train.numClasses() == 10 ? ImagePanels.FASHION_MNIST_CLASSES::get : c -> "class " + c;
+    int[] qs = new int[Math.min(p.panelQueries(), task.numQueries())];
+    for (int i = 0; i < qs.length; i++) qs[i] = i;
+    boolean[] bad = s.corrupted() == null ? null : MislabelDetection.mask(task.numTrain(), s.corrupted());
+    List<String> md = new ArrayList<>();
+    for (String m : panelMethods(s.scores())) {
+      String png = "panel-" + m.replaceAll("[^A-Za-z0-9.-]+", "_") + ".png";
+      ImagePanels.methodPanel(m, s.scores().get(m).values(), better, train, task.queries(), qs, p.panelK(), bad, names, 28, 28, s.out().resolve(png));
+      md.add("![" + m + "](" + png + ")");
+    }
+    report.section("Image panels", "Each query beside its " + p.panelK() + " most supporting and " + p.panelK() + " most opposing training images.\n\n" + String.join("\n\n", md));
   }
 
   private static void removalReport(Setup s, SubsetRemoval.Result sr, boolean better, String unit, Report report) throws java.io.IOException {
