@@ -5,7 +5,6 @@ import dev.unroll.autodiff.Tensor;
 import dev.unroll.optim.train.TrainResult;
 import dev.unroll.tda.AttributionTask;
 import dev.unroll.tda.Damping;
-import dev.unroll.tda.Scores;
 import dev.unroll.tda.TracIn;
 import dev.unroll.tda.curvature.Ekfac;
 import dev.unroll.tda.curvature.FisherType;
@@ -32,6 +31,12 @@ import java.util.Map;
 public final class SelfInfluences {
   private SelfInfluences() {}
 
+  /**
+   * SOURCE on the recorded segments. Its self-influence preconditions every training example's
+   * full gradient in every segment, so it costs about N / Q times its pairwise scores.
+   */
+  public static final String SOURCE = "SOURCE (recorded segments)";
+
   /** A named self-influence computation. */
   public record Method(String name, Compute compute) {}
 
@@ -40,21 +45,21 @@ public final class SelfInfluences {
     double[] run() throws Exception;
   }
 
-  /** The methods, in table order; each runs only when called. */
+  /** The methods, cheapest first; each runs only when called. */
   public static List<Method> methods(TrainResult run, AttributionTask task) {
     List<Tensor> params = new ArrayList<>(run.model().parameterValues());
     FitOptions fit = FitOptions.of(FisherType.SAMPLED);
     ScoreOptions so = ScoreOptions.defaults();
     List<Method> m = new ArrayList<>();
-    m.add(new Method("SOURCE (L=" + SourceInputs.of(run.trajectory(), task).segments().size() + ")",
-        () -> Source.selfInfluence(SourceInputs.of(run.trajectory(), task), SourceOptions.defaults().withFit(fit)).selfValues()));
+    // Cheapest first, so a long SOURCE fit leaves the others' results printed.
+    m.add(new Method("training loss", () -> trainingLoss(run, task)));
+    m.add(new Method("gradient dot", () -> GradientSimilarity.selfDot(task, params, so).selfValues()));
+    m.add(new Method("TracIn", () -> TracIn.selfInfluence(SourceInputs.of(run.trajectory(), task), TracIn.Weighting.STEP_LR, so).selfValues()));
     m.add(new Method("EK-FAC influence",
         () -> InfluenceFunctions.selfInfluence(task, params, Preconditioners.kronecker(Ekfac.ekfac(task, params, fit), Damping.meanEigenvalue(0.1)), so).selfValues()));
     m.add(new Method("K-FAC influence",
         () -> InfluenceFunctions.selfInfluence(task, params, Preconditioners.kronecker(Ekfac.kfac(task, params, fit), Damping.meanEigenvalue(0.1)), so).selfValues()));
-    m.add(new Method("TracIn", () -> TracIn.selfInfluence(SourceInputs.of(run.trajectory(), task), TracIn.Weighting.STEP_LR, so).selfValues()));
-    m.add(new Method("gradient dot", () -> GradientSimilarity.selfDot(task, params, so).selfValues()));
-    m.add(new Method("training loss", () -> trainingLoss(run, task)));
+    m.add(new Method(SOURCE, () -> Source.selfInfluence(SourceInputs.of(run.trajectory(), task), SourceOptions.defaults().withFit(fit)).selfValues()));
     return m;
   }
 
