@@ -132,7 +132,7 @@ public final class UciExperiment {
     System.out.printf("%s: %d training examples, %d queries, MLP %s, %d epochs, %s scale%n", task, train.size(), queries.size(), java.util.Arrays.toString(recipe.widths()), recipe.epochs(), scale.name());
 
     // UNROLL_DEVICE / -Dunroll.device (when set) moves training and SOURCE's passes to that device.
-    Backend device = TrainOptions.inMemory().resolveDevice();
+    Backend device = TrainOptions.usable(TrainOptions.inMemory().resolveDevice(), config.dataType());
     if (!device.isCpu()) System.out.println("computing training and SOURCE on " + device.name());
     long tTrain = System.nanoTime();
     TrainResult base = Trainer.train(config, source, TrainOptions.recorded(out.resolve("run")).resume(true).keep(image ? Keep.CHECKPOINTS : Keep.ALL_STEPS));

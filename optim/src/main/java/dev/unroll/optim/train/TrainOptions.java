@@ -2,6 +2,8 @@ package dev.unroll.optim.train;
 
 import dev.unroll.autodiff.Backend;
 import dev.unroll.autodiff.Backends;
+import dev.unroll.autodiff.DType;
+import dev.unroll.autodiff.opencl.ClBackend;
 import dev.unroll.autodiff.opencl.DeviceChoice;
 import java.nio.file.Path;
 
@@ -49,6 +51,20 @@ public record TrainOptions(Path directory, Keep keep, boolean resume, int stopAf
     if (spec == null || spec.isBlank()) return Backends.cpu();
     Backend b = DeviceChoice.fromEnvironment();
     return b.isCpu() ? Backends.cpu() : b;
+  }
+
+  private static final java.util.Set<String> TOLD = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * {@code device} where it can hold tensors of {@code dtype}, else this thread's CPU backend with
+   * a message on stderr, once per device (float64 on an OpenCL device without cl_khr_fp64, as many GPUs).
+   */
+  public static Backend usable(Backend device, DType dtype) {
+    if (device instanceof ClBackend cl && dtype == DType.F64 && !cl.supportsFloat64()) {
+      if (TOLD.add(cl.name())) System.err.println(cl.name() + " has no float64 (cl_khr_fp64); this float64 run computes on the CPU (" + Backends.cpu().name() + ")");
+      return Backends.cpu();
+    }
+    return device;
   }
 
   /** The same options computing on {@code backend}. */

@@ -39,7 +39,7 @@ public final class Trainer {
    *     of another configuration or other data
    */
   public static TrainResult train(RunConfig config, DataSource source, TrainOptions options) {
-    Backend device = options.resolveDevice();
+    Backend device = TrainOptions.usable(options.resolveDevice(), config.dataType());
     // A CPU backend other than this thread's (e.g. the scalar oracle) is made the thread's for the run.
     if (device.isCpu() && device != Backends.cpu()) return Backends.withCpu(device, () -> train(config, source, options.device(device)));
     List<Dataset> data = resolve(config, source);
