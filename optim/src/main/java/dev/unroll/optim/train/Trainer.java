@@ -63,7 +63,7 @@ public final class Trainer {
       stepper.restore(dir.load(start));
       if (options.keep() == Keep.CHECKPOINTS) kept.putAll(dir.loadAll());
       if (options.keep() == Keep.ALL_STEPS) {
-        Replayer r = new Replayer(record, data, dir);
+        Replayer r = new Replayer(record, data, dir, Replayer.DEFAULT_CACHE_BYTES, device);
         for (int k = 0; k <= start; k++) kept.put(k, r.at(k));
       }
     } else {
@@ -89,7 +89,7 @@ public final class Trainer {
     // The edge of the device: results (final model, evaluation) are CPU tensors.
     if (!device.isCpu()) stepper.model().to(Backends.cpu());
     double[] measured = options.evaluation() == null ? null : options.evaluation().evaluate(stepper.model(), config);
-    return new TrainResult(record, stepper.model(), data, kept, measured, where);
+    return new TrainResult(record, stepper.model(), data, kept, measured, where, device);
   }
 
   private static void keep(Snapshot s, RunRecord record, Keep keep, RunDirectory dir, Map<Integer, Snapshot> kept) {

@@ -87,6 +87,19 @@ class BackendTrainingTest {
     TrainerTest.assertBitEqual(whole.finalParameters(), resumed.finalParameters());
   }
 
+  /** Steps between checkpoints of a device run, replayed (on the run's device), equal the steps the run took, bit for bit. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("dev.unroll.autodiff.opencl.TestBackends#openClNames")
+  void replayOfADeviceRunReproducesItsSteps(String backend) {
+    Backend device = TestBackends.backend(backend);
+    RunConfig c = config(DType.F32);
+    DataSource src = Toy.twoStageData();
+    TrainResult all = Trainer.train(c, src, TrainOptions.inMemory().keep(Keep.ALL_STEPS).device(device));
+    TrainResult ckpt = Trainer.train(c, src, TrainOptions.inMemory().keep(Keep.CHECKPOINTS).device(device));
+    Trajectory t = ckpt.trajectory();
+    for (int k = all.record().totalSteps(); k >= 0; k -= 3) TrainerTest.assertBitEqual(all.snapshots().get(k).parameters(), t.at(k).parameters());
+  }
+
   static void close(double[] want, double[] got, double tol, String what) {
     assertEquals(want.length, got.length, what);
     double scale = 0;
