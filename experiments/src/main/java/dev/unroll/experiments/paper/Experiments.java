@@ -9,8 +9,9 @@ import java.util.Set;
  * The named experiments of {@code ./unroll experiment NAME} and the options they share:
  * {@code --scale quick|paper}, {@code --out DIR}, {@code --data DIR}, {@code --threads N},
  * {@code --seed S}, and overrides of the scale ({@code --subsets M}, {@code --seeds R},
- * {@code --queries Q}) and of the recipe ({@code --epochs E}, {@code --train N}: training examples,
- * per stage for rotated-mnist), the latter for small test runs.
+ * {@code --queries Q}), of the recipe ({@code --epochs E}, {@code --train N}: training examples,
+ * per stage for rotated-mnist; for small test runs), and {@code --methods ID,...} to compare only
+ * some of the setting's methods ({@link MethodIds}).
  */
 public final class Experiments {
   private Experiments() {}
@@ -18,7 +19,7 @@ public final class Experiments {
   public static final List<String> NAMES = List.of("concrete", "concrete-early", "parkinsons", "fashion-mnist", "fashion-mnist-n", "cnn", "rotated-mnist");
 
   /** The options every experiment takes. */
-  public static final Set<String> OPTIONS = Set.of("scale", "out", "data", "threads", "seed", "epochs", "subsets", "seeds", "queries", "train");
+  public static final Set<String> OPTIONS = Set.of("scale", "out", "data", "threads", "seed", "epochs", "subsets", "seeds", "queries", "train", "methods");
 
   /** The setting called {@code name}. */
   public static Setting setting(String name, String dataFolder, int trainSize, int epochs) {
@@ -43,6 +44,6 @@ public final class Experiments {
     scale = new Scale(scale.name(), o.getInt("subsets", scale.subsets()), o.getInt("seeds", scale.seeds()), o.getInt("seeds", scale.imageSeeds()), o.getInt("queries", scale.queries()));
     int threads = o.getInt("threads", Runtime.getRuntime().availableProcessors());
     long seed = o.getInt("seed", 0);
-    return new Pipeline.Run(scale, threads, seed, Path.of(o.get("out", "runs/" + name + "-" + scale.name())));
+    return new Pipeline.Run(scale, threads, seed, Path.of(o.get("out", "runs/" + name + "-" + scale.name())), MethodIds.parse(o.get("methods", null)));
   }
 }

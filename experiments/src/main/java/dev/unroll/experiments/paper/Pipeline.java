@@ -33,8 +33,11 @@ import java.util.Map;
 public final class Pipeline {
   private Pipeline() {}
 
-  /** How much to do and where: the scale (M, R, queries), threads, the base run's seed, the run folder. */
-  public record Run(Scale scale, int threads, long seed, Path out) {}
+  /**
+   * How much to do and where: the scale (M, R, queries), threads, the base run's seed, the run
+   * folder, and the methods by {@link MethodIds id} (null: every method of the setting).
+   */
+  public record Run(Scale scale, int threads, long seed, Path out, java.util.List<String> methods) {}
 
   public static int run(Setting setting, Run run) throws Exception {
     Scale scale = run.scale();
@@ -58,7 +61,7 @@ public final class Pipeline {
 
     Map<String, Scores> scores = new LinkedHashMap<>();
     Map<String, Double> seconds = new LinkedHashMap<>();
-    for (MethodRun m : setting.methods(run.threads(), source, scale)) {
+    for (MethodRun m : MethodIds.select(setting.methods(run.threads(), source, scale), run.methods(), setting.name())) {
       long ts = System.nanoTime();
       Scores s = Backends.withCpu(Backends.cpu(), () -> {
         try {
