@@ -57,7 +57,8 @@ public final class Pipeline {
     double trainSeconds = (System.nanoTime() - tTrain) / 1e9;
     AttributionTask attr = new AttributionTask(base.model(), config.lossFunction(), f, train, queries);
     Context ctx = new Context(setting.recipe(), base, attr, f, train, queries, setting, source, run.threads(), out);
-    System.out.printf("trained and recorded %d steps in %.1f s; mean query measurement %.4f%n", base.record().totalSteps(), trainSeconds, mean(measure(base.model(), f, queries)));
+    double[] measured = measure(base.model(), f, queries);
+    System.out.printf("trained and recorded %d steps in %.1f s; mean query measurement %.4f%n", base.record().totalSteps(), trainSeconds, mean(measured));
 
     Map<String, Scores> scores = new LinkedHashMap<>();
     Map<String, Double> seconds = new LinkedHashMap<>();
@@ -97,6 +98,7 @@ public final class Pipeline {
         .setting("ground truth", scale.subsets() + " subsets of alpha = 0.5, " + seeds + " retrains each (" + gt.directory().getFileName() + ")")
         .setting("base training seconds", String.format("%.1f", trainSeconds)).setting("retraining seconds (this invocation)", String.format("%.1f", gtSeconds));
     setting.describe(report);
+    if (!data.groups().isEmpty()) report.setting("mean query measurement of the base run", groupMeans(data, measured));
     Map<String, Lds.Result> lds = ReportFigures.lds(report, data, scores, seconds, masks, gt.meanMeasurements());
     for (ExtraEvaluation e : ExtraEvaluations.of(setting)) {
       long te = System.nanoTime();
@@ -116,6 +118,17 @@ public final class Pipeline {
     StringBuilder b = new StringBuilder();
     for (int s = 0; s < config.numStages(); s++) b.append(s == 0 ? "" : ", ").append(config.stage(s).checkpoints()).append(" / ").append(config.stage(s).segments());
     return config.numStages() == 1 ? b.toString() : "per stage " + b;
+  }
+
+  /** "overall m; GROUP m; ..." of the per-query measurements. */
+  static String groupMeans(Setting.Data data, double[] measured) {
+    StringBuilder b = new StringBuilder(String.format("overall %.3f", mean(measured)));
+    for (Setting.QueryGroup g : data.groups()) {
+      double s = 0;
+      for (int r : g.rows()) s += measured[r];
+      b.append(String.format("; %s %.3f", g.name(), s / g.rows().length));
+    }
+    return b.toString();
   }
 
   /** f(z_q, θ) for every query, without a graph. */
