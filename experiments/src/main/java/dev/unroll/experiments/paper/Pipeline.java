@@ -2,6 +2,7 @@ package dev.unroll.experiments.paper;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.unroll.autodiff.Backend;
 import dev.unroll.autodiff.Backends;
 import dev.unroll.autodiff.GradMode;
 import dev.unroll.experiments.eval.GroundTruth;
@@ -18,6 +19,7 @@ import dev.unroll.optim.train.TrainResult;
 import dev.unroll.optim.train.Trainer;
 import dev.unroll.tda.AttributionTask;
 import dev.unroll.tda.Scores;
+import dev.unroll.tda.grad.CapturedPass;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -52,6 +54,9 @@ public final class Pipeline {
     int seeds = setting.image() ? scale.imageSeeds() : scale.seeds();
     System.out.printf("%s: %d training examples, %d queries, %s, %d stage(s), %s scale%n", setting.name(), train.size(), queries.size(), setting.modelText(), config.numStages(), scale.name());
 
+    // UNROLL_DEVICE / -Dunroll.device (when set) moves training and SOURCE's passes to that device.
+    Backend device = TrainOptions.usable(TrainOptions.inMemory().resolveDevice(), config.dataType());
+    if (!device.isCpu()) System.out.println("computing training and SOURCE on " + device.name());
     long tTrain = System.nanoTime();
     TrainResult base = Trainer.train(config, source, TrainOptions.recorded(out.resolve("run")).resume(true).keep(setting.keep()));
     double trainSeconds = (System.nanoTime() - tTrain) / 1e9;
@@ -64,13 +69,14 @@ public final class Pipeline {
     Map<String, Double> seconds = new LinkedHashMap<>();
     for (MethodRun m : MethodIds.select(setting.methods(run.threads(), source, scale), run.methods(), setting.name())) {
       long ts = System.nanoTime();
-      Scores s = Backends.withCpu(Backends.cpu(), () -> {
+      boolean onDevice = !device.isCpu() && m.name().startsWith("SOURCE");
+      Scores s = Backends.withCpu(Backends.cpu(), () -> CapturedPass.onDevice(onDevice ? device : Backends.cpu(), () -> {
         try {
           return m.compute().run(ctx);
         } catch (Exception e) {
           throw new RuntimeException(m.name() + ": " + e.getMessage(), e);
         }
-      });
+      }));
       double sec = (System.nanoTime() - ts) / 1e9;
       scores.put(m.name(), s);
       seconds.put(m.name(), sec);
