@@ -11,7 +11,8 @@ import java.util.Set;
  * {@code --seed S}, and overrides of the scale ({@code --subsets M}, {@code --seeds R},
  * {@code --queries Q}), of the recipe ({@code --epochs E}, {@code --train N}: training examples,
  * per stage for rotated-mnist; for small test runs), and {@code --methods ID,...} to compare only
- * some of the setting's methods ({@link MethodIds}).
+ * some of the setting's methods ({@link MethodIds}); {@code --evaluations none|quick|full} sets how
+ * much of the evaluations beside the LDS to run (default: quick at quick scale, full at paper scale).
  */
 public final class Experiments {
   private Experiments() {}
@@ -19,7 +20,7 @@ public final class Experiments {
   public static final List<String> NAMES = List.of("concrete", "concrete-early", "parkinsons", "fashion-mnist", "fashion-mnist-n", "cnn", "rotated-mnist");
 
   /** The options every experiment takes. */
-  public static final Set<String> OPTIONS = Set.of("scale", "out", "data", "threads", "seed", "epochs", "subsets", "seeds", "queries", "train", "methods");
+  public static final Set<String> OPTIONS = Set.of("scale", "out", "data", "threads", "seed", "epochs", "subsets", "seeds", "queries", "train", "methods", "evaluations");
 
   /** The setting called {@code name}. */
   public static Setting setting(String name, String dataFolder, int trainSize, int epochs) {
@@ -44,6 +45,8 @@ public final class Experiments {
     scale = new Scale(scale.name(), o.getInt("subsets", scale.subsets()), o.getInt("seeds", scale.seeds()), o.getInt("seeds", scale.imageSeeds()), o.getInt("queries", scale.queries()));
     int threads = o.getInt("threads", Runtime.getRuntime().availableProcessors());
     long seed = o.getInt("seed", 0);
-    return new Pipeline.Run(scale, threads, seed, Path.of(o.get("out", "runs/" + name + "-" + scale.name())), MethodIds.parse(o.get("methods", null)));
+    String evaluations = o.get("evaluations", scale.name().equals("paper") ? "full" : "quick");
+    if (!ExtraEvaluations.LEVELS.contains(evaluations)) throw new IllegalArgumentException("--evaluations must be one of " + String.join(", ", ExtraEvaluations.LEVELS) + ", got '" + evaluations + "'");
+    return new Pipeline.Run(scale, threads, seed, Path.of(o.get("out", "runs/" + name + "-" + scale.name())), MethodIds.parse(o.get("methods", null)), evaluations);
   }
 }

@@ -87,6 +87,14 @@ public final class ImageSetting implements Setting {
     return new Data(train.withName(task + "-train"), test.withName(task + "-queries"));
   }
 
+  /** FashionMNIST-N: the rows of the training sample whose label {@link #data()} randomised. */
+  @Override
+  public int[] corrupted() {
+    if (!task.equals("fashion-mnist-n")) return null;
+    Dataset train = Splits.sample(DataSets.locate(dataFolder).fashionMnist().train(), recipe.trainSize(), 0);
+    return LabelNoise.randomize(train, DataSets.FASHION_N_FRACTION, 7919).corrupted();
+  }
+
   @Override
   public RunConfig config(Data data, long seed) {
     StageSpec stage = StageSpec.of("train", DataSpec.all(data.train().name()), OptimizerSpec.sgd(recipe.momentum(), recipe.weightDecay(), false), LrSchedule.constant(recipe.lr()), recipe.batchSize(), recipe.epochs())

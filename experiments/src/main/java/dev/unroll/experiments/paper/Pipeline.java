@@ -37,9 +37,14 @@ public final class Pipeline {
 
   /**
    * How much to do and where: the scale (M, R, queries), threads, the base run's seed, the run
-   * folder, and the methods by {@link MethodIds id} (null: every method of the setting).
+   * folder, the methods by {@link MethodIds id} (null: every method of the setting), and how much
+   * of the evaluations beside the LDS to run ({@link ExtraEvaluations}: none, quick or full).
    */
-  public record Run(Scale scale, int threads, long seed, Path out, java.util.List<String> methods) {}
+  public record Run(Scale scale, int threads, long seed, Path out, java.util.List<String> methods, String evaluations) {
+    public Run(Scale scale, int threads, long seed, Path out, java.util.List<String> methods) {
+      this(scale, threads, seed, out, methods, scale.name().equals("paper") ? "full" : "quick");
+    }
+  }
 
   public static int run(Setting setting, Run run) throws Exception {
     Scale scale = run.scale();
@@ -87,14 +92,9 @@ public final class Pipeline {
 
     // Counterfactual ground truth: M subsets of ⌊N/2⌋, R seeds each, removed from every stage.
     boolean[][] masks = Lds.subsets(train.size(), 0.5, scale.subsets(), 1000 + run.seed());
-    JsonObject key = new JsonObject();
-    key.add("run", JsonParser.parseString(config.toJson()));
-    key.addProperty("queries", queries.name() + ":" + queries.size());
     long tGt = System.nanoTime();
-    GroundTruth gt = GroundTruth.compute(out.resolve("ground-truth"), key.toString(), masks, seeds, queries.size(), run.threads(),
-        (j, r) -> 1_000_000L * (j + 1) + r,
-        (mask, s) -> KernelThreads.single(() -> Trainer.train(Setting.onSubset(config, mask).withSeed(s), source,
-            TrainOptions.inMemory().evaluation((model, c) -> measure(model, f, queries))).measurements()));
+    GroundTruth gt = GroundTruth.compute(out.resolve("ground-truth"), cacheKey(config, queries), masks, seeds, queries.size(), run.threads(),
+        (j, r) -> 1_000_000L * (j + 1) + r, retrainer(config, source, f, queries));
     double gtSeconds = (System.nanoTime() - tGt) / 1e9;
 
     Report report = new Report(out, setting.name() + " (" + scale.name() + " scale)");
@@ -106,7 +106,7 @@ public final class Pipeline {
     setting.describe(report);
     if (!data.groups().isEmpty()) report.setting("mean query measurement of the base run", groupMeans(data, measured));
     Map<String, Lds.Result> lds = ReportFigures.lds(report, data, scores, seconds, masks, gt.meanMeasurements());
-    for (ExtraEvaluation e : ExtraEvaluations.of(setting)) {
+    for (ExtraEvaluation e : ExtraEvaluations.of(setting, run.evaluations())) {
       long te = System.nanoTime();
       e.run(new ExtraEvaluation.Inputs(ctx, scores, seconds, gt, lds, report, out));
       System.out.printf("  evaluation %s in %.1f s%n", e.name(), (System.nanoTime() - te) / 1e9);
@@ -117,6 +117,20 @@ public final class Pipeline {
     System.out.println(table);
     System.out.printf("Report: %s (total %.1f s)%n", out.resolve("report.md"), (System.nanoTime() - t0) / 1e9);
     return 0;
+  }
+
+  /** The ground-truth cache key: the run's configuration (canonical JSON) and the queries by name and count. */
+  static String cacheKey(RunConfig config, Dataset queries) {
+    JsonObject key = new JsonObject();
+    key.add("run", JsonParser.parseString(config.toJson()));
+    key.addProperty("queries", queries.name() + ":" + queries.size());
+    return key.toString();
+  }
+
+  /** Trains {@code config} without the masked-out points, with a seed, on one kernel thread, and measures every query. */
+  static GroundTruth.Retrainer retrainer(RunConfig config, DataSource source, Measurement f, Dataset queries) {
+    return (mask, s) -> KernelThreads.single(() -> Trainer.train(Setting.onSubset(config, mask).withSeed(s), source,
+        TrainOptions.inMemory().evaluation((model, c) -> measure(model, f, queries))).measurements());
   }
 
   /** "C / L" (recorded checkpoints / segments) of a single stage; of every stage when there are several. */

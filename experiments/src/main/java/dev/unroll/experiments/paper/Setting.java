@@ -75,6 +75,11 @@ public interface Setting {
     return false;
   }
 
+  /** Indices (in the training set) of the points whose label the setting corrupted, or null when none were. */
+  default int[] corrupted() {
+    return null;
+  }
+
   /** What the recorded base run keeps in memory (every step for small models, checkpoints otherwise). */
   default Keep keep() {
     return Keep.ALL_STEPS;

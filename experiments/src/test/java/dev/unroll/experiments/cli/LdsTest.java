@@ -33,7 +33,7 @@ class LdsTest {
   @Test
   void runsTheWholeEvaluationOnACsv(@TempDir Path dir) throws Exception {
     Path out = dir.resolve("out");
-    String[] args = {"--csv", csv(dir).toString(), "--target", "y", "--methods", "source,if-ekfac,tracin", "--epochs", "2", "--subsets", "4", "--seeds", "1", "--queries", "3", "--threads", "2", "--out", out.toString()};
+    String[] args = {"--csv", csv(dir).toString(), "--target", "y", "--methods", "source,if-ekfac,tracin", "--epochs", "2", "--subsets", "4", "--seeds", "1", "--queries", "3", "--threads", "2", "--evaluations", "none", "--out", out.toString()};
     assertEquals(0, Lds.run(args));
     JsonObject s = JsonParser.parseString(Files.readString(out.resolve("summary.json"))).getAsJsonObject();
     JsonObject methods = s.getAsJsonObject("methods");

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class NewExperimentsTest {
   private static String[] args(Path data, Path out, String train, String epochs, String queries) {
-    return new String[] {"--data", data.toString(), "--train", train, "--epochs", epochs, "--subsets", "4", "--seeds", "1", "--queries", queries, "--threads", "2", "--out", out.toString()};
+    return new String[] {"--data", data.toString(), "--train", train, "--epochs", epochs, "--subsets", "4", "--seeds", "1", "--queries", queries, "--threads", "2", "--evaluations", "none", "--out", out.toString()};
   }
 
   private static JsonObject summary(Path dir) throws Exception {
