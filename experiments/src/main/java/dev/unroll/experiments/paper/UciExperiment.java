@@ -101,7 +101,7 @@ public final class UciExperiment {
   }
 
   public static int run(String task, String[] args) throws Exception {
-    Options o = Options.parse(args, Set.of("scale", "out", "data", "threads", "seed", "epochs", "subsets", "seeds", "queries"), Set.of());
+    Options o = Options.parse(args, Set.of("scale", "out", "data", "threads", "seed", "epochs", "subsets", "seeds", "queries"), Set.of("exact"));
     Scale scale = Scale.of(o.get("scale", "quick"));
     scale = new Scale(scale.name(), o.getInt("subsets", scale.subsets()), o.getInt("seeds", scale.seeds()), o.getInt("seeds", scale.imageSeeds()), o.getInt("queries", scale.queries()));
     Recipe recipe = switch (task) {
@@ -138,7 +138,8 @@ public final class UciExperiment {
 
     Map<String, Scores> scores = new LinkedHashMap<>();
     Map<String, Double> seconds = new LinkedHashMap<>();
-    for (MethodRun m : MethodCatalog.all(!image, threads, source, !image || !scale.name().equals("quick"))) {
+    // Exact unrolling always on tabular data; on images (one reverse sweep per query block over a large model) with --exact.
+    for (MethodRun m : MethodCatalog.all(!image || o.flag("exact"), threads, source, !image || !scale.name().equals("quick"))) {
       long ts = System.nanoTime();
       Scores s = Backends.withCpu(Backends.cpu(), () -> {
         try {
