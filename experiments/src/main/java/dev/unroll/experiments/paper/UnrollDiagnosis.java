@@ -56,7 +56,7 @@ public final class UnrollDiagnosis {
     Recipe c0 = Recipe.concrete();
     Recipe r = new Recipe(c0.task(), c0.widths(), c0.trainSize(), c0.querySize(), o.getDouble("lr", c0.lr()), o.getDouble("momentum", c0.momentum()), c0.weightDecay(), c0.batchSize(), o.getInt("epochs", c0.epochs()));
     int nq = o.getInt("queries", 25), m = o.getInt("subsets", 32), seeds = o.getInt("seeds", 2), threads = o.getInt("threads", 2);
-    String parts = o.get("parts", "fd,loo,lds,small,seeds,adjoint");
+    String parts = o.get("parts", "fd,scan,loo,lds,small,seeds,adjoint");
     TrainTest tt = UciExperiment.data("concrete", r, null, 0);
     Dataset train = tt.train();
     Dataset queries = Splits.first(tt.test(), nq).withName(tt.test().name());
@@ -120,6 +120,8 @@ public final class UnrollDiagnosis {
           rms(diff(f1, f0)), rmsAll(tau), rmsAll(actual));
     }
 
+    if (parts.contains("scan")) scan(cfg, source, f, queries, tau, threads, base);
+
     boolean[][] masks = Lds.subsets(train.size(), 0.5, m, 1000);
     if (parts.contains("lds")) {
       System.out.printf("%n## 3. LDS (alpha = 0.5, the experiment's %d subsets) against four ground truths%n", m);
@@ -153,6 +155,58 @@ public final class UnrollDiagnosis {
       System.out.println("| method | Spearman between seeds |");
       System.out.println("|---|---|");
       for (String k : methods.keySet()) System.out.printf("| %s | %.3f |%n", k, UciExperiment.meanRowSpearman(methods.get(k), m1.get(k)));
+    }
+  }
+
+  /**
+   * How far the derivative carries: retrain with example i's weight 1 − ε (same seed, same batches)
+   * for ε from 1e-9 to 1 and compare the change of θ at the checkpoints and of f on every query
+   * with ε·τ, the first-order prediction.
+   */
+  static void scan(RunConfig cfg, DataSource source, Measurement f, Dataset queries, double[][] tau, int threads, TrainResult base) throws Exception {
+    TrainResult ref = Trainer.train(cfg, source, TrainOptions.inMemory().keep(Keep.CHECKPOINTS));
+    int[] cks = ref.record().checkpointSteps();
+    double[] f0 = UciExperiment.measure(ref.model(), f, queries);
+    double[] epss = {1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1};
+    for (int i : new int[] {0, 5}) {
+      System.out.printf("%n## weight of example %d set to 1 - eps, same seed and batches: change of theta at the checkpoints and of f (25 queries) against eps * tau%n", i);
+      StringBuilder h = new StringBuilder("| eps |"), sep = new StringBuilder("|---|");
+      for (int c : cks) {
+        if (c == 0) continue;
+        h.append(" ||dtheta_").append(c).append("||/eps |");
+        sep.append("---|");
+      }
+      System.out.println(h + " rms_q(df)/eps | rms_q(tau) | Pearson_q(df/eps, tau) |");
+      System.out.println(sep + "---|---|---|");
+      List<double[]> rows = parallel(threads, epss.length, e -> {
+        double[] w = new double[cfg.stage(0).data().resolve(source).size()];
+        java.util.Arrays.fill(w, 1);
+        w[i] = 1 - epss[e];
+        TrainResult r = Trainer.train(cfg.withWeights(0, w), source, TrainOptions.inMemory().keep(Keep.CHECKPOINTS));
+        double[] out = new double[cks.length - 1 + 3];
+        int at = 0;
+        for (int c : cks) {
+          if (c == 0) continue;
+          double[] a = r.snapshots().get(c).flatParameters(dev.unroll.autodiff.DType.F64).toDoubleArray(), b = ref.snapshots().get(c).flatParameters(dev.unroll.autodiff.DType.F64).toDoubleArray();
+          double ss = 0;
+          for (int j = 0; j < a.length; j++) ss += (a[j] - b[j]) * (a[j] - b[j]);
+          out[at++] = Math.sqrt(ss) / epss[e];
+        }
+        double[] fe = UciExperiment.measure(r.model(), f, queries), df = new double[fe.length], t = new double[fe.length];
+        for (int q = 0; q < fe.length; q++) {
+          df[q] = (fe[q] - f0[q]) / epss[e];
+          t[q] = tau[q][i];
+        }
+        out[at++] = rms(df);
+        out[at++] = rms(t);
+        out[at] = new PearsonsCorrelation().correlation(df, t);
+        return out;
+      });
+      for (int e = 0; e < epss.length; e++) {
+        StringBuilder row = new StringBuilder(String.format("| %.0e |", epss[e]));
+        for (double v : rows.get(e)) row.append(String.format(" %.4g |", v));
+        System.out.println(row);
+      }
     }
   }
 
@@ -233,7 +287,13 @@ public final class UnrollDiagnosis {
       List<Future<double[]>> fs = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         int ii = i;
-        fs.add(pool.submit(() -> KernelThreads.single(() -> job.run(ii))));
+        fs.add(pool.submit(() -> KernelThreads.single(() -> {
+          try {
+            return job.run(ii);
+          } catch (Exception e) {
+            throw new RuntimeException(e);
+          }
+        })));
       }
       List<double[]> out = new ArrayList<>();
       for (Future<double[]> fu : fs) out.add(fu.get());
