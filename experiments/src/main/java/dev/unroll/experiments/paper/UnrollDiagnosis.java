@@ -52,7 +52,7 @@ public final class UnrollDiagnosis {
   private UnrollDiagnosis() {}
 
   public static void main(String[] args) throws Exception {
-    Options o = Options.parse(args, Set.of("queries", "subsets", "seeds", "threads", "lr", "momentum", "epochs", "parts"), Set.of());
+    Options o = Options.parse(args, Set.of("queries", "subsets", "seeds", "threads", "lr", "momentum", "epochs", "parts", "activation"), Set.of());
     Recipe c0 = Recipe.concrete();
     Recipe r = new Recipe(c0.task(), c0.widths(), c0.trainSize(), c0.querySize(), o.getDouble("lr", c0.lr()), o.getDouble("momentum", c0.momentum()), c0.weightDecay(), c0.batchSize(), o.getInt("epochs", c0.epochs()));
     int nq = o.getInt("queries", 25), m = o.getInt("subsets", 32), seeds = o.getInt("seeds", 2), threads = o.getInt("threads", 2);
@@ -62,8 +62,12 @@ public final class UnrollDiagnosis {
     Dataset queries = Splits.first(tt.test(), nq).withName(tt.test().name());
     DataSource source = DataSource.of(train, queries);
     Measurement f = new AbsoluteError();
-    RunConfig cfg = UciExperiment.config(r, train.name(), 0);
-    System.out.printf("Concrete: lr %s, momentum %s, %d epochs, %d queries, %d subsets, %d seeds, %d threads%n", r.lr(), r.momentum(), r.epochs(), nq, m, seeds, threads);
+    RunConfig relu = UciExperiment.config(r, train.name(), 0);
+    // --activation tanh|gelu: a smooth network, whose training map has no jumps (ReLU's derivative is a step).
+    String act = o.get("activation", "relu");
+    RunConfig cfg = act.equals("relu") ? relu
+        : new RunConfig(dev.unroll.optim.train.ModelSpec.mlp(act.equals("gelu") ? dev.unroll.nn.Activation.GELU : dev.unroll.nn.Activation.TANH, r.widths()), relu.loss(), relu.dtype(), relu.seed(), relu.stages());
+    System.out.printf("Concrete: %s MLP, lr %s, momentum %s, %d epochs, %d queries, %d subsets, %d seeds, %d threads%n", act, r.lr(), r.momentum(), r.epochs(), nq, m, seeds, threads);
 
     long t0 = System.nanoTime();
     TrainResult base = Trainer.train(cfg, source, TrainOptions.inMemory().keep(Keep.ALL_STEPS));
