@@ -127,6 +127,10 @@ public final class UnrollDiagnosis {
     if (parts.contains("scan")) scan(cfg, source, f, queries, tau, threads, base);
 
     boolean[][] masks = Lds.subsets(train.size(), 0.5, m, 1000);
+    double[][] expTruth = null;
+    if (parts.contains("avg")) {
+      expTruth = truth(masks, seeds, threads, (mask, s) -> measureRun(cfg.withData(0, DataSpec.mask(train.name(), mask)).withSeed(s), source, f, queries), false);
+    }
     if (parts.contains("lds")) {
       System.out.printf("%n## 3. LDS (alpha = 0.5, the experiment's %d subsets) against four ground truths%n", m);
       Map<String, double[][]> truths = new LinkedHashMap<>();
@@ -159,6 +163,16 @@ public final class UnrollDiagnosis {
       System.out.println("| method | Spearman between seeds |");
       System.out.println("|---|---|");
       for (String k : methods.keySet()) System.out.printf("| %s | %.3f |%n", k, UciExperiment.meanRowSpearman(methods.get(k), m1.get(k)));
+      if (expTruth != null) {
+        System.out.println("\nLDS against the experiment's truth of each method on base run 0, on base run 1, and of the mean of the two runs' scores");
+        System.out.println("| method | run 0 | run 1 | mean of both |");
+        System.out.println("|---|---|---|---|");
+        for (String k : methods.keySet()) {
+          double[][] a = methods.get(k), b = m1.get(k), avg = new double[a.length][a[0].length];
+          for (int q = 0; q < a.length; q++) for (int i = 0; i < a[q].length; i++) avg[q][i] = (a[q][i] + b[q][i]) / 2;
+          System.out.printf("| %s | %.3f | %.3f | %.3f |%n", k, Lds.score(a, masks, expTruth, 7).mean(), Lds.score(b, masks, expTruth, 7).mean(), Lds.score(avg, masks, expTruth, 7).mean());
+        }
+      }
     }
   }
 
