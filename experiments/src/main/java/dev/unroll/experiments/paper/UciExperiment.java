@@ -138,7 +138,7 @@ public final class UciExperiment {
 
     Map<String, Scores> scores = new LinkedHashMap<>();
     Map<String, Double> seconds = new LinkedHashMap<>();
-    // Exact unrolling on images costs about one training run per query (float32 sweep): at paper scale it is
+    // Exact unrolling on images costs about half a training run per query (float32 sweep): at paper scale it is
     // small beside the retraining; at quick scale it is added with --exact.
     boolean exactToo = !image || o.flag("exact") || scale.name().equals("paper");
     for (MethodRun m : MethodCatalog.all(exactToo, threads, source, !image || !scale.name().equals("quick"))) {
