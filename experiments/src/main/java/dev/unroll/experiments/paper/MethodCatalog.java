@@ -101,7 +101,7 @@ public final class MethodCatalog {
       boolean[] mask = new boolean[n];
       int[] p = new dev.unroll.autodiff.Rng(5000 + i).permutation(n);
       for (int k = 0; k < n / 2; k++) mask[p[k]] = true;
-      cfgs.add(cfg.withData(0, DataSpec.mask(c.train().name(), mask)).withSeed(cfg.seed() + 100 + i));
+      cfgs.add(c.onSubset(mask).withSeed(cfg.seed() + 100 + i));
     }
     List<List<Tensor>> out = new ArrayList<>();
     for (TrainResult r : Trainer.trainAll(cfgs, source, TrainOptions.inMemory())) out.add(new ArrayList<>(r.finalParameters().values()));

@@ -7,7 +7,6 @@ import dev.unroll.nn.AbsoluteError;
 import dev.unroll.nn.Measurement;
 import dev.unroll.nn.data.Dataset;
 import dev.unroll.nn.data.Splits;
-import dev.unroll.nn.data.TrainTest;
 import dev.unroll.optim.train.DataSource;
 import dev.unroll.optim.train.DataSpec;
 import dev.unroll.optim.train.Keep;
@@ -57,12 +56,13 @@ public final class UnrollDiagnosis {
     Recipe r = new Recipe(c0.task(), c0.widths(), c0.trainSize(), c0.querySize(), o.getDouble("lr", c0.lr()), o.getDouble("momentum", c0.momentum()), c0.weightDecay(), c0.batchSize(), o.getInt("epochs", c0.epochs()));
     int nq = o.getInt("queries", 25), m = o.getInt("subsets", 32), seeds = o.getInt("seeds", 2), threads = o.getInt("threads", 2);
     String parts = o.get("parts", "fd,scan,loo,lds,small,seeds,adjoint");
-    TrainTest tt = UciExperiment.data("concrete", r, null, 0);
-    Dataset train = tt.train();
-    Dataset queries = Splits.first(tt.test(), nq).withName(tt.test().name());
+    UciSetting setting = new UciSetting("concrete", r, null);
+    Setting.Data data = setting.data();
+    Dataset train = data.train();
+    Dataset queries = Splits.first(data.queries(), nq).withName(data.queries().name());
     DataSource source = DataSource.of(train, queries);
     Measurement f = new AbsoluteError();
-    RunConfig relu = UciExperiment.config(r, train.name(), 0);
+    RunConfig relu = setting.config(data, 0);
     // --activation tanh|gelu: a smooth network, whose training map has no jumps (ReLU's derivative is a step).
     String act = o.get("activation", "relu");
     RunConfig cfg = act.equals("relu") ? relu
@@ -72,7 +72,7 @@ public final class UnrollDiagnosis {
     long t0 = System.nanoTime();
     TrainResult base = Trainer.train(cfg, source, TrainOptions.inMemory().keep(Keep.ALL_STEPS));
     System.out.printf("base run: %d steps in %.1f s, final training loss %.4f%n", base.record().totalSteps(), secs(t0), base.record().loss(base.record().totalSteps() - 1));
-    double[] f0 = UciExperiment.measure(base.model(), f, queries);
+    double[] f0 = Pipeline.measure(base.model(), f, queries);
     t0 = System.nanoTime();
     ExactUnroll.Result ex = ExactUnroll.scores(base.trajectory(), queries, f, new ExactUnroll.Options(8, threads).withAdjointTrace());
     double[][] tau = ex.combined().values();
@@ -162,7 +162,7 @@ public final class UnrollDiagnosis {
       m1.putAll(others(r, b1, f, train, queries, source, threads));
       System.out.println("| method | Spearman between seeds |");
       System.out.println("|---|---|");
-      for (String k : methods.keySet()) System.out.printf("| %s | %.3f |%n", k, UciExperiment.meanRowSpearman(methods.get(k), m1.get(k)));
+      for (String k : methods.keySet()) System.out.printf("| %s | %.3f |%n", k, ReportFigures.meanRowSpearman(methods.get(k), m1.get(k)));
       if (expTruth != null) {
         System.out.println("\nLDS against the experiment's truth of each method on base run 0, on base run 1, and of the mean of the two runs' scores");
         System.out.println("| method | run 0 | run 1 | mean of both |");
@@ -184,7 +184,7 @@ public final class UnrollDiagnosis {
   static void scan(RunConfig cfg, DataSource source, Measurement f, Dataset queries, double[][] tau, int threads, TrainResult base) throws Exception {
     TrainResult ref = Trainer.train(cfg, source, TrainOptions.inMemory().keep(Keep.CHECKPOINTS));
     int[] cks = ref.record().checkpointSteps();
-    double[] f0 = UciExperiment.measure(ref.model(), f, queries);
+    double[] f0 = Pipeline.measure(ref.model(), f, queries);
     double[] epss = {1e-9, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1};
     for (int i : new int[] {0, 5}) {
       System.out.printf("%n## weight of example %d set to 1 - eps, same seed and batches: change of theta at the checkpoints and of f (25 queries) against eps * tau%n", i);
@@ -210,7 +210,7 @@ public final class UnrollDiagnosis {
           for (int j = 0; j < a.length; j++) ss += (a[j] - b[j]) * (a[j] - b[j]);
           out[at++] = Math.sqrt(ss) / epss[e];
         }
-        double[] fe = UciExperiment.measure(r.model(), f, queries), df = new double[fe.length], t = new double[fe.length];
+        double[] fe = Pipeline.measure(r.model(), f, queries), df = new double[fe.length], t = new double[fe.length];
         for (int q = 0; q < fe.length; q++) {
           df[q] = (fe[q] - f0[q]) / epss[e];
           t[q] = tau[q][i];
@@ -231,7 +231,7 @@ public final class UnrollDiagnosis {
   /** SOURCE (L=3) and EK-FAC influence on a run, by the catalogue's settings. */
   static Map<String, double[][]> others(Recipe r, TrainResult run, Measurement f, Dataset train, Dataset queries, DataSource source, int threads) throws Exception {
     AttributionTask attr = new AttributionTask(run.model(), run.config().lossFunction(), f, train, queries);
-    Context ctx = new Context(r, run, attr, f, train, queries);
+    Context ctx = new Context(r, run, attr, f, train, queries, new UciSetting("concrete", r, null), source, threads, null);
     Map<String, double[][]> out = new LinkedHashMap<>();
     for (MethodRun mr : MethodCatalog.all(false, threads, source, false)) {
       if (!mr.name().equals("SOURCE (L=3)") && !mr.name().equals("EK-FAC influence")) continue;
@@ -336,7 +336,7 @@ public final class UnrollDiagnosis {
   }
 
   static double[] measureRun(RunConfig cfg, DataSource source, Measurement f, Dataset queries) {
-    return UciExperiment.measure(Trainer.train(cfg, source, TrainOptions.inMemory()).model(), f, queries);
+    return Pipeline.measure(Trainer.train(cfg, source, TrainOptions.inMemory()).model(), f, queries);
   }
 
   /** Mean over queries (columns) of the Spearman correlation over subsets (rows). */
