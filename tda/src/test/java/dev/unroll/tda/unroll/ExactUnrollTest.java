@@ -150,6 +150,32 @@ class ExactUnrollTest {
   }
 
   @Test
+  void float64SweepOfAFloat32RunEqualsTheTextbookRecursionOnItsStates() {
+    StageSpec s1 = new StageSpec("sgd", DataSpec.all("a"), OptimizerSpec.sgd(0, 0, false), LrSchedule.step(0.1, 0.7, 2), 5, 2, false, 2, 1, null, null);
+    RunConfig c = RunConfig.of(ModelSpec.mlp(Activation.TANH, 3, 3, 1), "mse", DType.F32, 5, s1);
+    // The oracle reads every state; the sweeps replay them from checkpoints (bit for bit the same states).
+    TrainResult all = Trainer.train(c, DATA, TrainOptions.inMemory().keep(Keep.ALL_STEPS));
+    TrainResult run = Trainer.train(c, DATA, TrainOptions.inMemory().keep(Keep.CHECKPOINTS));
+    int t = run.record().totalSteps();
+    double[][] norms = new double[QUERIES.size()][t + 1];
+    double[][] want = Textbook.scores(all, QUERIES, F, norms);
+    ExactUnroll.Result r64 = ExactUnroll.scores(run.trajectory(), QUERIES, F, new ExactUnroll.Options(2, 2).withSweepType(DType.F64).withAdjointTrace());
+    ExactUnroll.Result r32 = ExactUnroll.scores(run.trajectory(), QUERIES, F, ExactUnroll.Options.defaults());
+    assertEquals("F64", r64.stage(0).settings().get("sweep dtype"));
+    assertEquals(null, r32.adjointNorms());
+    for (int q = 0; q < want.length; q++) {
+      double largest = 0;
+      for (double v : want[q]) largest = Math.max(largest, Math.abs(v));
+      for (int i = 0; i < want[q].length; i++) {
+        assertEquals(want[q][i], r64.stage(0).get(q, i), 1e-12 * (1 + Math.abs(want[q][i])), "float64 sweep, query " + q + " example " + i);
+        // The float32 sweep: the same quantity up to float32 rounding over the sweep.
+        assertEquals(want[q][i], r32.stage(0).get(q, i), 1e-4 * largest, "float32 sweep, query " + q + " example " + i);
+      }
+      for (int k = 0; k <= t; k++) assertEquals(norms[q][k], r64.adjointNorms()[q][k], 1e-12 * norms[q][k], "adjoint norm, query " + q + " step " + k);
+    }
+  }
+
+  @Test
   void blocksThreadsAndReplayDoNotChangeAnyBit() {
     RunConfig c = twoStage();
     TrainResult all = Trainer.train(c, DATA, TrainOptions.inMemory().keep(Keep.ALL_STEPS));
