@@ -55,18 +55,20 @@ class NewExperimentsTest {
 
   /**
    * Rotated MNIST on 64 images per stage: exact unrolling across the stages, SOURCE with one segment
-   * per stage, TracIn and EK-FAC influence (a subset of the methods keeps the test short).
+   * per stage (its input factors have hundreds of zero rows here: blank pixels of a small sample,
+   * where commons-math's QL once failed to converge), TracIn and EK-FAC influence (a subset of the
+   * methods keeps the test short).
    */
   @Test
   void rotatedMnistHasThreeStagesAndPerStageQueryGroups(@TempDir Path dir) throws Exception {
     Path data = TestData.require("mnist");
-    String[] a = java.util.stream.Stream.concat(java.util.Arrays.stream(args(data, dir, "64", "1", "6")), java.util.stream.Stream.of("--methods", "exact,if-ekfac,tracin,grad-dot"))
+    String[] a = java.util.stream.Stream.concat(java.util.Arrays.stream(args(data, dir, "64", "1", "6")), java.util.stream.Stream.of("--methods", "exact,source-l1,if-ekfac,tracin,grad-dot"))
         .toArray(String[]::new);
     assertEquals(0, Experiments.run("rotated-mnist", a));
     JsonObject cfg = JsonParser.parseString(Files.readString(dir.resolve("run/config.json"))).getAsJsonObject();
     assertEquals(3, cfg.getAsJsonArray("stages").size());
     JsonObject methods = summary(dir).getAsJsonObject("methods");
-    assertEquals(java.util.List.of(MethodCatalog.EXACT, "EK-FAC influence", "TracIn", "gradient dot"), java.util.List.copyOf(methods.keySet()));
+    assertEquals(java.util.List.of(MethodCatalog.EXACT, "SOURCE (L=1)", "EK-FAC influence", "TracIn", "gradient dot"), java.util.List.copyOf(methods.keySet()));
     for (Map.Entry<String, com.google.gson.JsonElement> m : methods.entrySet()) {
       for (String an : new String[] {"0", "30", "60"}) assertTrue(m.getValue().getAsJsonObject().has("LDS queries at " + an + "°"), m.getKey() + " has the LDS of the " + an + "° queries");
     }
