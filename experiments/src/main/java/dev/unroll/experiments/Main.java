@@ -1,6 +1,7 @@
 package dev.unroll.experiments;
 
 import dev.unroll.experiments.cli.Bench;
+import dev.unroll.experiments.cli.Score;
 import dev.unroll.experiments.cli.SelfCheck;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -21,7 +22,8 @@ public final class Main {
   static Map<String, Entry> commands() {
     Map<String, Entry> m = new LinkedHashMap<>();
     m.put("demo", new Entry("the main job: Concrete end to end at quick scale (train, score with every method, retrain, LDS, report)", a -> dev.unroll.experiments.paper.UciExperiment.run("concrete", a)));
-    m.put("experiment", new Entry("NAME [--scale quick|paper] [--out DIR] [--data DIR] [--threads N]: concrete, concrete-early, fashion-mnist, fashion-mnist-n", Main::experiment));
+    m.put("experiment", new Entry("NAME [--scale quick|paper] [--out DIR] [--data DIR] [--threads N] [--train-only]: concrete, concrete-early, fashion-mnist, fashion-mnist-n", Main::experiment));
+    m.put("score", new Entry("--run DIR --method NAME|all [--queries test|FILE] [--out FILE.npy|DIR] [--timing] [method options]: attribution scores of a recorded run", Score::run));
     m.put("selfcheck", new Entry("gradient checks of every op on every backend, kernel speed, OpenCL devices [--json FILE] [--no-speed]", SelfCheck::run));
     m.put("bench", new Entry("JMH benchmarks: table of medians, spreads, GEMM against the measured peak [--quick] [--compare] [--json FILE] [--include REGEX] [--list]", Bench::run));
     return m;

@@ -11,17 +11,11 @@ import dev.unroll.experiments.eval.GroundTruth;
 import dev.unroll.experiments.eval.Lds;
 import dev.unroll.experiments.report.Plots;
 import dev.unroll.experiments.report.Report;
-import dev.unroll.nn.AbsoluteError;
 import dev.unroll.nn.Activation;
-import dev.unroll.nn.Margin;
 import dev.unroll.nn.Measurement;
 import dev.unroll.nn.Module;
-import dev.unroll.nn.data.DataSets;
-import dev.unroll.nn.data.LabelNoise;
 import dev.unroll.nn.data.Dataset;
 import dev.unroll.nn.data.Splits;
-import dev.unroll.nn.data.Standardizer;
-import dev.unroll.nn.data.TrainTest;
 import dev.unroll.optim.LrSchedule;
 import dev.unroll.optim.OptimizerSpec;
 import dev.unroll.optim.train.DataSource;
@@ -54,33 +48,6 @@ import org.apache.commons.math3.stat.correlation.SpearmansCorrelation;
 public final class UciExperiment {
   private UciExperiment() {}
 
-  /** Inputs and targets standardised with the training split's statistics (method.md §7). */
-  static TrainTest data(String task, Recipe r, String dataFolder, long splitSeed) {
-    // Concrete ships inside the project; only the other sets need a data folder.
-    Dataset full = task.startsWith("concrete") ? DataSets.concrete() : DataSets.locate(dataFolder).parkinsons();
-    TrainTest tt = Splits.split(full, r.trainSize(), r.querySize(), splitSeed);
-    Standardizer sx = Standardizer.fitInputs(tt.train()), sy = Standardizer.fitTargets(tt.train());
-    Dataset train = sy.transformTargets(sx.transformInputs(tt.train())).to(DType.F64).withName(task + "-train");
-    Dataset test = sy.transformTargets(sx.transformInputs(tt.test())).to(DType.F64).withName(task + "-queries");
-    return new TrainTest(train, test);
-  }
-
-  /**
-   * FashionMNIST: a seeded sample of {@code trainSize} training images; FashionMNIST-N: the same
-   * sample with 30% of its labels randomised (seeded, each to another class). The noise is drawn
-   * after sampling and from its own seed: drawing both from one seed would pick the sample among
-   * the corrupted rows and leave no clean label. Queries: a seeded sample of the test set. Images
-   * flattened to 784 inputs in [0, 1].
-   */
-  static TrainTest imageData(String task, Recipe r, String dataFolder) {
-    DataSets sets = DataSets.locate(dataFolder);
-    Dataset train = Splits.sample(sets.fashionMnist().train(), r.trainSize(), 0);
-    if (task.equals("fashion-mnist-n")) train = LabelNoise.randomize(train, DataSets.FASHION_N_FRACTION, 7919).data();
-    train = train.flattenInputs().withName(task + "-train");
-    Dataset test = Splits.sample(sets.fashionMnist().test(), r.querySize(), 1).flattenInputs().withName(task + "-queries");
-    return new TrainTest(train, test);
-  }
-
   static RunConfig imageConfig(Recipe r, String trainName, long seed) {
     StageSpec stage = StageSpec.of("train", DataSpec.all(trainName), OptimizerSpec.sgd(r.momentum(), r.weightDecay(), false), LrSchedule.constant(r.lr()), r.batchSize(), r.epochs())
         .withCheckpoints(6, 3);
@@ -101,7 +68,7 @@ public final class UciExperiment {
   }
 
   public static int run(String task, String[] args) throws Exception {
-    Options o = Options.parse(args, Set.of("scale", "out", "data", "threads", "seed", "epochs", "subsets", "seeds", "queries"), Set.of());
+    Options o = Options.parse(args, Set.of("scale", "out", "data", "threads", "seed", "epochs", "subsets", "seeds", "queries"), Set.of("train-only"));
     Scale scale = Scale.of(o.get("scale", "quick"));
     scale = new Scale(scale.name(), o.getInt("subsets", scale.subsets()), o.getInt("seeds", scale.seeds()), o.getInt("seeds", scale.imageSeeds()), o.getInt("queries", scale.queries()));
     Recipe recipe = switch (task) {
@@ -119,22 +86,29 @@ public final class UciExperiment {
     Files.createDirectories(out);
     long t0 = System.nanoTime();
 
-    TrainTest tt = image ? imageData(task, recipe, o.get("data", null)) : data(task, recipe, o.get("data", null), 0);
-    Dataset train = tt.train();
-    Dataset queries = tt.test().size() > scale.queries() ? Splits.first(tt.test(), scale.queries()).withName(tt.test().name()) : tt.test();
+    TaskSpec spec = TaskSpec.of(task, recipe);
+    TaskSpec.Data td = spec.build(o.get("data", null));
+    Dataset train = td.train();
+    Dataset queries = td.queries().size() > scale.queries() ? Splits.first(td.queries(), scale.queries()).withName(td.queries().name()) : td.queries();
     DataSource source = DataSource.of(train, queries);
     RunConfig config = image ? imageConfig(recipe, train.name(), seed) : config(recipe, train.name(), seed);
     // Regression: absolute error; classification: the margin (method.md §1).
-    Measurement f = image ? new Margin() : new AbsoluteError();
+    Measurement f = spec.measurementFunction();
     if (image) scale = new Scale(scale.name(), scale.subsets(), scale.imageSeeds(), scale.imageSeeds(), scale.queries());
     System.out.printf("%s: %d training examples, %d queries, MLP %s, %d epochs, %s scale%n", task, train.size(), queries.size(), java.util.Arrays.toString(recipe.widths()), recipe.epochs(), scale.name());
 
     long tTrain = System.nanoTime();
-    TrainResult base = Trainer.train(config, source, TrainOptions.recorded(out.resolve("run")).resume(true).keep(image ? Keep.CHECKPOINTS : Keep.ALL_STEPS));
+    TrainResult base = Trainer.train(config, source, TrainOptions.recorded(out.resolve("run")).resume(true).keep(image || o.flag("train-only") ? Keep.CHECKPOINTS : Keep.ALL_STEPS));
     double trainSeconds = (System.nanoTime() - tTrain) / 1e9;
+    // What config.json does not say (which data, which measurement): ./unroll score reads it.
+    spec.save(out.resolve("run"));
     AttributionTask attr = new AttributionTask(base.model(), config.lossFunction(), f, train, queries);
     Context ctx = new Context(recipe, base, attr, f, train, queries);
     System.out.printf("trained and recorded %d steps in %.1f s; mean query measurement %.4f%n", base.record().totalSteps(), trainSeconds, mean(measure(base.model(), f, queries)));
+    if (o.flag("train-only")) {
+      System.out.println("Recorded run: " + out.resolve("run") + " (score it with ./unroll score --run " + out.resolve("run") + " --method NAME)");
+      return 0;
+    }
 
     Map<String, Scores> scores = new LinkedHashMap<>();
     Map<String, Double> seconds = new LinkedHashMap<>();
@@ -203,7 +177,7 @@ public final class UciExperiment {
   }
 
   /** Mean over rows of the Spearman correlation between two score matrices' rows. */
-  static double meanRowSpearman(double[][] a, double[][] b) {
+  public static double meanRowSpearman(double[][] a, double[][] b) {
     SpearmansCorrelation sc = new SpearmansCorrelation();
     double s = 0;
     int n = 0;
