@@ -137,10 +137,8 @@ public final class ExactUnroll {
     }
     double[][][] tau = new double[rec.numStages()][nq][];
     for (int s = 0; s < rec.numStages(); s++) for (int i = 0; i < nq; i++) tau[s][i] = new double[rec.dataSize(s)];
-    // MLPs trained with SGD: one stacked sweep per block (every op once per block, not per query).
-    boolean stacked = !genericVjp && StackedSweep.applies(trajectory.newModel(), cfg);
     if (options.threads() == 1 || blocks.size() == 1) {
-      for (int[] rows : blocks) sweep(trajectory, q, f, rows, tau, genericVjp, stacked);
+      for (int[] rows : blocks) new Sweep(trajectory, q, f, rows, tau, genericVjp).run();
     } else {
       Backend cpu = Backends.cpu();
       ExecutorService pool = Executors.newFixedThreadPool(Math.min(options.threads(), blocks.size()), r -> {
@@ -153,7 +151,7 @@ public final class ExactUnroll {
         for (int[] rows : blocks) {
           Trajectory own = trajectory.fork();
           fs.add(pool.submit(() -> KernelThreads.single(() -> Backends.withCpu(cpu, () -> {
-            sweep(own, q, f, rows, tau, genericVjp, stacked);
+            new Sweep(own, q, f, rows, tau, genericVjp).run();
             return null;
           }))));
         }
@@ -185,11 +183,6 @@ public final class ExactUnroll {
       out.add(Scores.pairwise("exact-unroll", tau[s], settings));
     }
     return new Result(List.copyOf(out), List.copyOf(specs));
-  }
-
-  private static void sweep(Trajectory tr, Dataset q, Measurement f, int[] rows, double[][][] tau, boolean genericVjp, boolean stacked) {
-    if (stacked) new StackedSweep(tr, q, f, rows, tau).run();
-    else new Sweep(tr, q, f, rows, tau, genericVjp).run();
   }
 
   /** One reverse sweep for a block of queries, writing rows of tau. */
@@ -315,7 +308,7 @@ public final class ExactUnroll {
    * The adjoint of one optimizer update (θ', σ') = U(θ, σ, g): given (a_θ', a_σ') it returns
    * (a_θ'ᵀ∂θ'/∂θ + a_σ'ᵀ∂σ'/∂θ, … ∂/∂σ, … ∂/∂g) as detached tensors shaped like θ, σ and g.
    */
-  interface UpdateVjp {
+  private interface UpdateVjp {
     List<Tensor>[] apply(List<Tensor> aTheta, List<Tensor> aSigma);
   }
 
@@ -363,7 +356,7 @@ public final class ExactUnroll {
    * b_v = μ·ā_v, b_θ = a_θ' + λ·ā_d. The same numbers as {@link GraphVjp} up to rounding, without
    * building and walking a graph per query.
    */
-  static final class SgdVjp implements UpdateVjp {
+  private static final class SgdVjp implements UpdateVjp {
     private final double mu, wd, lr;
     private final boolean nesterov;
 

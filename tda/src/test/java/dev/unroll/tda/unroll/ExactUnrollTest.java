@@ -182,9 +182,9 @@ class ExactUnrollTest {
     }
   }
 
-  /** Classification through the stacked sweep (ReLU, cross-entropy, margin, momentum) against the one-query sweep over the update's graph. */
+  /** Classification (ReLU, cross-entropy, margin, momentum): SGD's closed-form adjoint against the graph of the update, in blocks of 3 queries. */
   @Test
-  void stackedSweepEqualsTheOneQuerySweepForCrossEntropy() {
+  void sgdClosedFormAdjointEqualsTheGraphForCrossEntropy() {
     Rng rng = new Rng(21);
     int n = 12, nq = 5;
     double[] x = new double[(n + nq) * 3];
@@ -202,12 +202,12 @@ class ExactUnrollTest {
     RunConfig c = RunConfig.of(ModelSpec.mlp(Activation.RELU, 3, 6, 5, 3), "cross_entropy", DType.F64, 8, s1);
     TrainResult run = Trainer.train(c, DataSource.of(train), TrainOptions.inMemory().keep(Keep.CHECKPOINTS));
     Measurement margin = new dev.unroll.nn.Margin();
-    Scores stacked = ExactUnroll.scores(run.trajectory(), queries, margin, new ExactUnroll.Options(3, 1), false).stage(0);
+    Scores fast = ExactUnroll.scores(run.trajectory(), queries, margin, new ExactUnroll.Options(3, 1), false).stage(0);
     Scores graph = ExactUnroll.scores(run.trajectory(), queries, margin, ExactUnroll.Options.defaults(), true).stage(0);
     double scale = 0;
     for (double[] r : graph.values()) for (double v : r) scale = Math.max(scale, Math.abs(v));
     assertTrue(scale > 0);
-    for (int q = 0; q < nq; q++) for (int i = 0; i < n; i++) assertEquals(graph.get(q, i), stacked.get(q, i), 1e-12 * scale, "query " + q + " example " + i);
+    for (int q = 0; q < nq; q++) for (int i = 0; i < n; i++) assertEquals(graph.get(q, i), fast.get(q, i), 1e-12 * scale, "query " + q + " example " + i);
   }
 
   @Test
