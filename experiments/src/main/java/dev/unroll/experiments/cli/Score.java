@@ -95,7 +95,7 @@ public final class Score {
 
   static final Set<String> VALUED = Set.of("run", "method", "queries", "first", "out", "data", "task", "threads", "batch",
       "damping", "fisher", "fit-examples", "fit-seed", "segments", "curvature", "form", "operator", "cg-iters", "cg-tol",
-      "lissa-depth", "lissa-scale", "lissa-tol", "trak-dim", "trak-models", "tracin-weighting", "layer", "similarity", "query-block");
+      "lissa-depth", "lissa-scale", "lissa-tol", "trak-dim", "trak-models", "tracin-weighting", "layer", "similarity", "query-block", "query-chunk");
 
   public static int run(String[] args) throws Exception {
     Options o = Options.parse(args, VALUED, Set.of("timing"));
@@ -138,7 +138,8 @@ public final class Score {
   /** The scores of {@code method} (a name of {@link #METHODS}) on the session's run and queries. */
   static Scores compute(String method, Session s) throws Exception {
     Options o = s.options;
-    ScoreOptions so = ScoreOptions.defaults().withTrainBatchSize(o.getInt("batch", 128)).withQueryBatchSize(o.getInt("batch", 128));
+    ScoreOptions so = ScoreOptions.defaults().withTrainBatchSize(o.getInt("batch", 128)).withQueryBatchSize(o.getInt("batch", 128))
+        .withQueryChunk(o.getInt("query-chunk", queryChunk(method, s)));
     FitOptions fit = fit(o);
     AttributionTask task = s.task;
     List<Tensor> p = s.params;
@@ -185,6 +186,18 @@ public final class Score {
         throw new RuntimeException(method + ": " + e.getMessage(), e);
       }
     });
+  }
+
+  /**
+   * Queries scored together (0: all), so that their float64 vectors fit in 40% of the heap: SOURCE
+   * keeps one [Q, P] vector per segment plus about four for the rotations, the others about four.
+   * Each further chunk costs another sweep over the training set (per checkpoint for SOURCE), so
+   * chunks are used only where memory requires them (FashionMNIST's MLP under a 2 GiB heap).
+   */
+  static int queryChunk(String method, Session s) {
+    long perQuery = s.parameterCount() * 8L * (method.endsWith("source") ? s.run.record().segments().size() + 4 : 4);
+    long fit = (long) (Runtime.getRuntime().maxMemory() * 0.4) / Math.max(1, perQuery);
+    return fit >= s.task.numQueries() ? 0 : (int) Math.max(1, fit);
   }
 
   static FitOptions fit(Options o) {
