@@ -2,6 +2,7 @@ package dev.unroll.experiments.paper;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.unroll.autodiff.Backend;
 import dev.unroll.autodiff.Backends;
 import dev.unroll.autodiff.DType;
 import dev.unroll.autodiff.GradMode;
@@ -30,6 +31,7 @@ import dev.unroll.optim.train.TrainResult;
 import dev.unroll.optim.train.Trainer;
 import dev.unroll.tda.AttributionTask;
 import dev.unroll.tda.Scores;
+import dev.unroll.tda.grad.CapturedPass;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -97,6 +99,9 @@ public final class UciExperiment {
     if (image) scale = new Scale(scale.name(), scale.subsets(), scale.imageSeeds(), scale.imageSeeds(), scale.queries());
     System.out.printf("%s: %d training examples, %d queries, MLP %s, %d epochs, %s scale%n", task, train.size(), queries.size(), java.util.Arrays.toString(recipe.widths()), recipe.epochs(), scale.name());
 
+    // UNROLL_DEVICE / -Dunroll.device (when set) moves training and SOURCE's passes to that device.
+    Backend device = TrainOptions.usable(TrainOptions.inMemory().resolveDevice(), config.dataType());
+    if (!device.isCpu()) System.out.println("computing training and SOURCE on " + device.name());
     long tTrain = System.nanoTime();
     TrainResult base = Trainer.train(config, source, TrainOptions.recorded(out.resolve("run")).resume(true).keep(image || o.flag("train-only") ? Keep.CHECKPOINTS : Keep.ALL_STEPS));
     double trainSeconds = (System.nanoTime() - tTrain) / 1e9;
@@ -114,13 +119,14 @@ public final class UciExperiment {
     Map<String, Double> seconds = new LinkedHashMap<>();
     for (MethodRun m : MethodCatalog.all(!image, threads, source, !image || !scale.name().equals("quick"))) {
       long ts = System.nanoTime();
-      Scores s = Backends.withCpu(Backends.cpu(), () -> {
+      boolean onDevice = !device.isCpu() && m.name().startsWith("SOURCE");
+      Scores s = Backends.withCpu(Backends.cpu(), () -> CapturedPass.onDevice(onDevice ? device : Backends.cpu(), () -> {
         try {
           return m.compute().run(ctx);
         } catch (Exception e) {
           throw new RuntimeException(m.name() + ": " + e.getMessage(), e);
         }
-      });
+      }));
       double sec = (System.nanoTime() - ts) / 1e9;
       scores.put(m.name(), s);
       seconds.put(m.name(), sec);
