@@ -239,8 +239,9 @@ public final class CapturedPass {
    * ⟨u_q, ∇_{W̄_b} ℓₙ⟩ for every row u_q of {@code u} [Q, out, in] (block b's part of query vectors,
    * in the parameters' dtype) and every example n, as [Q, B], where ∇ℓₙ is the per-example gradient
    * of the sum whose ∂/∂s is {@code ds}. For a rank-one block, ⟨U, g āᵀ⟩ = gᵀUā is computed as one
-   * GEMM Ā·[U_1; ...; U_Q]ᵀ followed by a product with g and a sum over outputs, never forming the
-   * per-example gradients; otherwise the gradients are formed and multiplied.
+   * GEMM Ā·[U_1; ...; U_Q]ᵀ (on the CPU by chunks of queries, {@link #rankOneDots}) followed by a
+   * product with g and a sum over outputs, never forming the per-example gradients; otherwise the
+   * gradients are formed and multiplied.
    */
   public Tensor blockDots(int block, List<Tensor> ds, Tensor u) {
     GradientLayout.Block bl = layout.block(block);
@@ -248,7 +249,13 @@ public final class CapturedPass {
     try (var s = GradMode.off()) {
       if (isRankOne(block)) {
         int c = callsOf(block)[0];
-        return rankOneDots(activationRows(c), gradientRows(c, ds.get(c)), u.reshape(q * bl.out(), bl.in()), q, bl.out());
+        Tensor a = activationRows(c), g = gradientRows(c, ds.get(c));
+        // On a device the product stays there in one piece; on the CPU it goes by query chunks.
+        if (!backend().isCpu()) {
+          Tensor z = a.matmul(u.reshape(q * bl.out(), bl.in()).t());
+          return z.reshape(batch, q, bl.out()).mul(g.reshape(batch, 1, bl.out())).sum(2).t();
+        }
+        return rankOneDots(a, g, u.reshape(q * bl.out(), bl.in()), q, bl.out());
       }
       Tensor m = blockGradient(block, ds).reshape(batch, bl.size());
       return u.reshape(q, bl.size()).matmul(m.t());
