@@ -2,6 +2,7 @@ package dev.unroll.experiments;
 
 import dev.unroll.experiments.cli.Bench;
 import dev.unroll.experiments.cli.Lds;
+import dev.unroll.experiments.cli.Score;
 import dev.unroll.experiments.paper.Experiments;
 import dev.unroll.experiments.cli.SelfCheck;
 import java.util.Arrays;
@@ -23,8 +24,9 @@ public final class Main {
   static Map<String, Entry> commands() {
     Map<String, Entry> m = new LinkedHashMap<>();
     m.put("demo", new Entry("the main job: Concrete end to end at quick scale (train, score with every method, retrain, LDS, report)", a -> dev.unroll.experiments.paper.UciExperiment.run("concrete", a)));
-    m.put("experiment", new Entry("NAME [--scale quick|paper] [--out DIR] [--data DIR] [--threads N] [--methods ID,...]: " + String.join(", ", Experiments.NAMES), Main::experiment));
+    m.put("experiment", new Entry("NAME [--scale quick|paper] [--out DIR] [--data DIR] [--threads N] [--methods ID,...] [--evaluations none|quick|full] [--train-only]: " + String.join(", ", Experiments.NAMES), Main::experiment));
     m.put("lds", new Entry(Lds.USAGE + ": the whole evaluation on your own CSV (regression of COLUMN on the other columns)", Lds::run));
+    m.put("score", new Entry("--run DIR --method NAME|all [--queries test|FILE] [--out FILE.npy|DIR] [--timing] [method options]: attribution scores of a recorded run", Score::run));
     m.put("selfcheck", new Entry("gradient checks of every op on every backend, kernel speed, OpenCL devices [--json FILE] [--no-speed]", SelfCheck::run));
     m.put("bench", new Entry("JMH benchmarks: table of medians, spreads, GEMM against the measured peak [--quick] [--compare] [--json FILE] [--include REGEX] [--list]", Bench::run));
     return m;

@@ -34,6 +34,6 @@ public final class Lds {
     MethodIds.parse(o.get("methods", DEFAULT_METHODS));
     CsvSetting s = CsvSetting.load(Path.of(csv), target, o.getInt("epochs", 0));
     Pipeline.Run base = Experiments.pipelineRun(o, "lds-" + s.name());
-    return Pipeline.run(s, new Pipeline.Run(base.scale(), base.threads(), base.seed(), base.out(), MethodIds.parse(o.get("methods", DEFAULT_METHODS)), base.evaluations()));
+    return Pipeline.run(s, new Pipeline.Run(base.scale(), base.threads(), base.seed(), base.out(), MethodIds.parse(o.get("methods", DEFAULT_METHODS)), base.evaluations(), base.trainOnly()));
   }
 }

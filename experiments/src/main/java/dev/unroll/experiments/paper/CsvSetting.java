@@ -47,4 +47,10 @@ public final class CsvSetting extends UciSetting {
   public String measurementText() {
     return "absolute error of the standardised target";
   }
+
+  /** A user's CSV is not one of {@link TaskSpec}'s data sets. */
+  @Override
+  public TaskSpec taskSpec() {
+    return null;
+  }
 }

@@ -12,7 +12,8 @@ import java.util.Set;
  * {@code --queries Q}), of the recipe ({@code --epochs E}, {@code --train N}: training examples,
  * per stage for rotated-mnist; for small test runs), and {@code --methods ID,...} to compare only
  * some of the setting's methods ({@link MethodIds}); {@code --evaluations none|quick|full} sets how
- * much of the evaluations beside the LDS to run (default: quick at quick scale, full at paper scale).
+ * much of the evaluations beside the LDS to run (default: quick at quick scale, full at paper scale);
+ * {@code --train-only} records the base run and stops (for {@code ./unroll score}).
  */
 public final class Experiments {
   private Experiments() {}
@@ -34,7 +35,7 @@ public final class Experiments {
 
   /** Runs experiment {@code name} with command-line {@code args}. */
   public static int run(String name, String[] args) throws Exception {
-    Options o = Options.parse(args, OPTIONS, Set.of());
+    Options o = Options.parse(args, OPTIONS, Set.of("train-only"));
     Setting s = setting(name, o.get("data", null), o.getInt("train", 0), o.getInt("epochs", 0));
     return Pipeline.run(s, pipelineRun(o, name));
   }
@@ -47,6 +48,6 @@ public final class Experiments {
     long seed = o.getInt("seed", 0);
     String evaluations = o.get("evaluations", scale.name().equals("paper") ? "full" : "quick");
     if (!ExtraEvaluations.LEVELS.contains(evaluations)) throw new IllegalArgumentException("--evaluations must be one of " + String.join(", ", ExtraEvaluations.LEVELS) + ", got '" + evaluations + "'");
-    return new Pipeline.Run(scale, threads, seed, Path.of(o.get("out", "runs/" + name + "-" + scale.name())), MethodIds.parse(o.get("methods", null)), evaluations);
+    return new Pipeline.Run(scale, threads, seed, Path.of(o.get("out", "runs/" + name + "-" + scale.name())), MethodIds.parse(o.get("methods", null)), evaluations, o.flag("train-only"));
   }
 }

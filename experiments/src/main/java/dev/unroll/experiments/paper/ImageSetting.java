@@ -68,6 +68,12 @@ public final class ImageSetting implements Setting {
     return recipe;
   }
 
+  /** The MLP settings' data and measurement (the CNN's unflattened images are not a {@link TaskSpec}). */
+  @Override
+  public TaskSpec taskSpec() {
+    return cnn() ? null : TaskSpec.of(task, recipe);
+  }
+
   /**
    * A seeded sample (seed 0) of {@code trainSize} training images; FashionMNIST-N: the same sample
    * with 30% of its labels randomised (seeded, each to another class). The noise is drawn after

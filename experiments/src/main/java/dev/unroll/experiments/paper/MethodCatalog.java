@@ -67,7 +67,7 @@ public final class MethodCatalog {
    * The inputs with L segments per stage: consecutive recorded segments of a stage merged (their
    * checkpoints pooled, learning times added); L above the recorded count keeps the recording.
    */
-  static SourceInputs segments(SourceInputs in, int l) {
+  public static SourceInputs segments(SourceInputs in, int l) {
     List<SourceSegment> rec = in.segments();
     List<SourceSegment> out = new ArrayList<>();
     int i = 0;
@@ -93,7 +93,7 @@ public final class MethodCatalog {
   }
 
   /** Final parameters of {@code count} models trained with the run's recipe on seeded random halves (TRAK's ensemble). */
-  static List<List<Tensor>> halfModels(Context c, int count, DataSource source) {
+  public static List<List<Tensor>> halfModels(Context c, int count, DataSource source) {
     RunConfig cfg = c.run().config();
     List<RunConfig> cfgs = new ArrayList<>();
     int n = c.train().size();

@@ -38,11 +38,12 @@ public final class Pipeline {
   /**
    * How much to do and where: the scale (M, R, queries), threads, the base run's seed, the run
    * folder, the methods by {@link MethodIds id} (null: every method of the setting), and how much
-   * of the evaluations beside the LDS to run ({@link ExtraEvaluations}: none, quick or full).
+   * of the evaluations beside the LDS to run ({@link ExtraEvaluations}: none, quick or full);
+   * {@code trainOnly} records the base run (and its {@code task.json}) and stops.
    */
-  public record Run(Scale scale, int threads, long seed, Path out, java.util.List<String> methods, String evaluations) {
+  public record Run(Scale scale, int threads, long seed, Path out, java.util.List<String> methods, String evaluations, boolean trainOnly) {
     public Run(Scale scale, int threads, long seed, Path out, java.util.List<String> methods) {
-      this(scale, threads, seed, out, methods, scale.name().equals("paper") ? "full" : "quick");
+      this(scale, threads, seed, out, methods, scale.name().equals("paper") ? "full" : "quick", false);
     }
   }
 
@@ -63,8 +64,15 @@ public final class Pipeline {
     Backend device = TrainOptions.usable(TrainOptions.inMemory().resolveDevice(), config.dataType());
     if (!device.isCpu()) System.out.println("computing training and SOURCE on " + device.name());
     long tTrain = System.nanoTime();
-    TrainResult base = Trainer.train(config, source, TrainOptions.recorded(out.resolve("run")).resume(true).keep(setting.keep()));
+    TrainResult base = Trainer.train(config, source, TrainOptions.recorded(out.resolve("run")).resume(true).keep(run.trainOnly() ? dev.unroll.optim.train.Keep.CHECKPOINTS : setting.keep()));
     double trainSeconds = (System.nanoTime() - tTrain) / 1e9;
+    // What config.json does not say (which data, which measurement): ./unroll score reads it.
+    TaskSpec spec = setting.taskSpec();
+    if (spec != null) spec.save(out.resolve("run"));
+    if (run.trainOnly()) {
+      System.out.printf("trained and recorded %d steps in %.1f s%nRecorded run: %s (score it with ./unroll score --run %s --method NAME)%n", base.record().totalSteps(), trainSeconds, out.resolve("run"), out.resolve("run"));
+      return 0;
+    }
     AttributionTask attr = new AttributionTask(base.model(), config.lossFunction(), f, train, queries);
     Context ctx = new Context(setting.recipe(), base, attr, f, train, queries, setting, source, run.threads(), out);
     double[] measured = measure(base.model(), f, queries);

@@ -10,7 +10,7 @@ import java.util.Map;
 import org.apache.commons.math3.stat.correlation.SpearmansCorrelation;
 
 /** The LDS table rows and the figures every experiment's report has. */
-final class ReportFigures {
+public final class ReportFigures {
   private ReportFigures() {}
 
   /**
@@ -53,7 +53,7 @@ final class ReportFigures {
   }
 
   /** Mean over rows of the Spearman correlation between two score matrices' rows. */
-  static double meanRowSpearman(double[][] a, double[][] b) {
+  public static double meanRowSpearman(double[][] a, double[][] b) {
     SpearmansCorrelation sc = new SpearmansCorrelation();
     double s = 0;
     int n = 0;

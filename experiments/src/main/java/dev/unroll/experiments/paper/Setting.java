@@ -75,6 +75,15 @@ public interface Setting {
     return false;
   }
 
+  /**
+   * Which data and measurement the run used, written as {@code task.json} beside the recorded run so
+   * that {@code ./unroll score} can rebuild them; null where {@link TaskSpec} cannot describe the
+   * setting (then {@code score} needs {@code --task}).
+   */
+  default TaskSpec taskSpec() {
+    return null;
+  }
+
   /** Indices (in the training set) of the points whose label the setting corrupted, or null when none were. */
   default int[] corrupted() {
     return null;

@@ -60,6 +60,11 @@ public class UciSetting implements Setting {
   }
 
   @Override
+  public TaskSpec taskSpec() {
+    return TaskSpec.of(task, recipe);
+  }
+
+  @Override
   public Recipe recipe() {
     return recipe;
   }

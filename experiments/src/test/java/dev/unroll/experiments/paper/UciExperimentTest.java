@@ -19,7 +19,7 @@ class UciExperimentTest {
   void concreteEarlyRunsEndToEndAndResumes(@TempDir Path dir) throws Exception {
     String[] args = {"--subsets", "4", "--seeds", "1", "--queries", "3", "--threads", "2", "--evaluations", "none", "--out", dir.toString()};
     assertEquals(0, UciExperiment.run("concrete-early", args));
-    for (String f : new String[] {"summary.json", "report.md", "lds.png", "run/config.json", "scores/SOURCE_L_3_.npy"}) {
+    for (String f : new String[] {"summary.json", "report.md", "lds.png", "run/config.json", "run/task.json", "scores/SOURCE_L_3_.npy"}) {
       assertTrue(Files.exists(dir.resolve(f)), f + " was written");
     }
     JsonObject methods = JsonParser.parseString(Files.readString(dir.resolve("summary.json"))).getAsJsonObject().getAsJsonObject("methods");
