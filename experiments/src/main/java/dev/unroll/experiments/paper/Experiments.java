@@ -12,7 +12,8 @@ import java.util.Set;
  * {@code --queries Q}), of the recipe ({@code --epochs E}, {@code --train N}: training examples,
  * per stage for rotated-mnist; for small test runs), and {@code --methods ID,...} to compare only
  * some of the setting's methods ({@link MethodIds}); {@code --evaluations none|quick|full} sets how
- * much of the evaluations beside the LDS to run (default: quick at quick scale, full at paper scale);
+ * much of the evaluations beside the LDS to run (default quick, at either scale: full retrains
+ * thousands of models more);
  * {@code --train-only} records the base run and stops (for {@code ./unroll score}).
  */
 public final class Experiments {
@@ -46,7 +47,7 @@ public final class Experiments {
     scale = new Scale(scale.name(), o.getInt("subsets", scale.subsets()), o.getInt("seeds", scale.seeds()), o.getInt("seeds", scale.imageSeeds()), o.getInt("queries", scale.queries()));
     int threads = o.getInt("threads", Runtime.getRuntime().availableProcessors());
     long seed = o.getInt("seed", 0);
-    String evaluations = o.get("evaluations", scale.name().equals("paper") ? "full" : "quick");
+    String evaluations = o.get("evaluations", "quick");
     if (!ExtraEvaluations.LEVELS.contains(evaluations)) throw new IllegalArgumentException("--evaluations must be one of " + String.join(", ", ExtraEvaluations.LEVELS) + ", got '" + evaluations + "'");
     return new Pipeline.Run(scale, threads, seed, Path.of(o.get("out", "runs/" + name + "-" + scale.name())), MethodIds.parse(o.get("methods", null)), evaluations, o.flag("train-only"));
   }

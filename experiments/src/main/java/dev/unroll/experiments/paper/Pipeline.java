@@ -43,7 +43,7 @@ public final class Pipeline {
    */
   public record Run(Scale scale, int threads, long seed, Path out, java.util.List<String> methods, String evaluations, boolean trainOnly) {
     public Run(Scale scale, int threads, long seed, Path out, java.util.List<String> methods) {
-      this(scale, threads, seed, out, methods, scale.name().equals("paper") ? "full" : "quick", false);
+      this(scale, threads, seed, out, methods, "quick", false);
     }
   }
 
