@@ -1,5 +1,6 @@
 package dev.unroll.benchmarks;
 
+import dev.unroll.autodiff.Backend;
 import dev.unroll.autodiff.DType;
 import dev.unroll.autodiff.Derivatives;
 import dev.unroll.autodiff.Rng;
@@ -79,6 +80,16 @@ public final class MlpWorkload {
     int[] labels = new int[batch];
     for (int i = 0; i < batch; i++) labels[i] = rng.nextInt(out);
     return new MlpWorkload(widths.clone(), model, x, new Targets.Classes(labels, out), new CrossEntropyLoss());
+  }
+
+  /**
+   * The same workload computed on {@code backend}: the model's parameters are moved there (so this
+   * workload object must no longer be used) and the inputs copied; targets stay on the host (labels
+   * are uploaded by the loss, regression targets follow the output).
+   */
+  public MlpWorkload on(Backend backend) {
+    model.to(backend);
+    return new MlpWorkload(widths, model, backend.isCpu() ? x : x.to(backend), y, loss);
   }
 
   public Mlp model() { return model; }

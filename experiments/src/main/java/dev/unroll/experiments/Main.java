@@ -1,6 +1,9 @@
 package dev.unroll.experiments;
 
 import dev.unroll.experiments.cli.Bench;
+import dev.unroll.experiments.cli.Lds;
+import dev.unroll.experiments.cli.Score;
+import dev.unroll.experiments.paper.Experiments;
 import dev.unroll.experiments.cli.SelfCheck;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -21,19 +24,18 @@ public final class Main {
   static Map<String, Entry> commands() {
     Map<String, Entry> m = new LinkedHashMap<>();
     m.put("demo", new Entry("the main job: Concrete end to end at quick scale (train, score with every method, retrain, LDS, report)", a -> dev.unroll.experiments.paper.UciExperiment.run("concrete", a)));
-    m.put("experiment", new Entry("NAME [--scale quick|paper] [--out DIR] [--data DIR] [--threads N]: concrete, concrete-early, fashion-mnist, fashion-mnist-n", Main::experiment));
+    m.put("experiment", new Entry("NAME [--scale quick|paper] [--out DIR] [--data DIR] [--threads N] [--methods ID,...] [--evaluations none|quick|full] [--train-only]: " + String.join(", ", Experiments.NAMES), Main::experiment));
+    m.put("lds", new Entry(Lds.USAGE + ": the whole evaluation on your own CSV (regression of COLUMN on the other columns)", Lds::run));
+    m.put("score", new Entry("--run DIR --method NAME|all [--queries test|FILE] [--out FILE.npy|DIR] [--timing] [method options]: attribution scores of a recorded run", Score::run));
     m.put("selfcheck", new Entry("gradient checks of every op on every backend, kernel speed, OpenCL devices [--json FILE] [--no-speed]", SelfCheck::run));
     m.put("bench", new Entry("JMH benchmarks: table of medians, spreads, GEMM against the measured peak [--quick] [--compare] [--json FILE] [--include REGEX] [--list]", Bench::run));
     return m;
   }
 
   static int experiment(String[] args) throws Exception {
-    if (args.length == 0) throw new Options.UsageException("experiment needs a NAME: concrete, concrete-early, fashion-mnist, fashion-mnist-n");
-    String[] rest = Arrays.copyOfRange(args, 1, args.length);
-    return switch (args[0]) {
-      case "concrete", "concrete-early", "fashion-mnist", "fashion-mnist-n" -> dev.unroll.experiments.paper.UciExperiment.run(args[0], rest);
-      default -> throw new Options.UsageException("unknown experiment '" + args[0] + "'");
-    };
+    if (args.length == 0) throw new Options.UsageException("experiment needs a NAME: " + String.join(", ", Experiments.NAMES));
+    if (!Experiments.NAMES.contains(args[0])) throw new Options.UsageException("unknown experiment '" + args[0] + "' (known: " + String.join(", ", Experiments.NAMES) + ")");
+    return Experiments.run(args[0], Arrays.copyOfRange(args, 1, args.length));
   }
 
   public static void main(String[] args) throws Exception {
@@ -51,7 +53,7 @@ public final class Main {
     int status;
     try {
       status = e.command().run(Arrays.copyOfRange(args, 1, args.length));
-    } catch (IllegalArgumentException | Options.UsageException ex) {
+    } catch (IllegalArgumentException | Options.UsageException | dev.unroll.nn.data.DataLoadException ex) {
       System.err.println("unroll " + args[0] + ": " + ex.getMessage());
       status = 2;
     }

@@ -39,7 +39,9 @@ public interface Loss {
     if (weights.rank() != 1 || weights.dim(0) != l.dim(0)) {
       throw new IllegalArgumentException("weightedMean: weights of shape " + Arrays.toString(weights.shape()) + " for a batch of " + l.dim(0));
     }
-    return l.mul(weights.to(l.dtype())).sum().div(l.dim(0));
+    Tensor w = weights.to(l.dtype());
+    if (!l.backend().isCpu()) w = w.to(l.backend());
+    return l.mul(w).sum().div(l.dim(0));
   }
 
   /** {@link #weightedMean(Tensor, Targets, Tensor)} with the weights given as doubles. */

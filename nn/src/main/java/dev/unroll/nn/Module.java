@@ -1,5 +1,6 @@
 package dev.unroll.nn;
 
+import dev.unroll.autodiff.Backend;
 import dev.unroll.autodiff.GradMode;
 import dev.unroll.autodiff.Tensor;
 import java.util.ArrayList;
@@ -107,6 +108,24 @@ public abstract class Module {
     long n = 0;
     for (Parameter p : parameters()) n += p.numel();
     return n;
+  }
+
+  /**
+   * Moves every parameter to {@code backend}: each value is replaced by a fresh leaf there holding
+   * the same numbers (parameters already on a CPU backend stay when the target is a CPU backend).
+   * Forward passes then need their inputs on that backend; {@link #stateDict()} still returns CPU
+   * copies. Returns this.
+   */
+  public final Module to(Backend backend) {
+    try (var s = GradMode.off()) {
+      for (Parameter p : parameters()) {
+        Tensor v = p.value();
+        if (v.backend() == backend || (v.backend().isCpu() && backend.isCpu())) continue;
+        if (!v.isLeaf()) throw new IllegalStateException("to(" + backend.name() + "): parameter '" + p.name() + "' holds a graph node; move leaves only");
+        p.set(v.detach().to(backend));
+      }
+    }
+    return this;
   }
 
   /** Clears the accumulated gradients of every parameter. */

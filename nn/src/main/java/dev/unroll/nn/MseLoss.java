@@ -47,7 +47,9 @@ public final class MseLoss implements Loss {
       if (f.rank() != 2 || !Arrays.equals(f.shape(), t.shape())) {
         throw new IllegalArgumentException(who + ": output of shape " + Arrays.toString(output.shape()) + " and targets of shape " + Arrays.toString(t.shape()) + " differ (expected [B, d] for both)");
       }
-      return f.sub(t.detach().to(f.dtype()));
+      // Targets stay on the CPU with their data set; they follow the output to its device.
+      Tensor target = t.detach().to(f.dtype());
+      return f.sub(f.backend().isCpu() ? target : target.to(f.backend()));
     }
   }
 }

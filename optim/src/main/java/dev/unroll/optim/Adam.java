@@ -1,6 +1,7 @@
 package dev.unroll.optim;
 
 import dev.unroll.autodiff.DType;
+import dev.unroll.autodiff.InPlaceUpdates;
 import dev.unroll.autodiff.Tensor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -104,6 +105,15 @@ public class Adam extends StatefulOptimizer {
     double decay = decoupled ? 1 - lr * weightDecay : 0;
     step(p, g, b[0], b[1], (float) beta1, (float) (1 - beta1), (float) beta2, (float) (1 - beta2), (float) eps,
         (float) weightDecay, (float) decay, (float) stepSize, (float) bc2Sqrt, !decoupled && weightDecay != 0, decoupled && weightDecay != 0);
+  }
+
+  @Override
+  final void deviceKernel(InPlaceUpdates device, Tensor p, Tensor g, Tensor[] b, double lr, long t) {
+    double stepSize = lr / (1 - Math.pow(beta1, t));
+    double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
+    double decay = decoupled ? 1 - lr * weightDecay : 0;
+    device.adamStep(p, g, b[0], b[1], beta1, 1 - beta1, beta2, 1 - beta2, eps, weightDecay, decay, stepSize, bc2Sqrt,
+        !decoupled && weightDecay != 0, decoupled && weightDecay != 0);
   }
 
   /** One float64 parameter in place; same operations and order as {@link #update}. */

@@ -1,6 +1,7 @@
 package dev.unroll.optim;
 
 import dev.unroll.autodiff.DType;
+import dev.unroll.autodiff.InPlaceUpdates;
 import dev.unroll.autodiff.Tensor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -82,6 +83,11 @@ public final class Sgd extends StatefulOptimizer {
   @Override
   void kernel(float[] p, float[] g, float[][] buffers, double lr, long t) {
     step(p, g, momentum == 0 ? null : buffers[0], (float) lr, (float) momentum, (float) weightDecay, weightDecay != 0, nesterov);
+  }
+
+  @Override
+  void deviceKernel(InPlaceUpdates device, Tensor p, Tensor g, Tensor[] buffers, double lr, long t) {
+    device.sgdStep(p, g, momentum == 0 ? null : buffers[0], lr, momentum, weightDecay, weightDecay != 0, nesterov);
   }
 
   /** The update of one float64 parameter in place (v null when μ = 0); same operations and order as {@link #update}. */

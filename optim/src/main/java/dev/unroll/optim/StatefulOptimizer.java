@@ -1,7 +1,9 @@
 package dev.unroll.optim;
 
+import dev.unroll.autodiff.Backend;
 import dev.unroll.autodiff.DType;
 import dev.unroll.autodiff.GradMode;
+import dev.unroll.autodiff.InPlaceUpdates;
 import dev.unroll.autodiff.Tensor;
 import dev.unroll.nn.Parameter;
 import java.util.ArrayList;
@@ -13,7 +15,10 @@ import java.util.Map;
 /**
  * What the optimizers share: the state map, argument checks, and the in-place step, which runs the
  * optimizer's allocation-free kernel on the storage of each parameter and its buffers where they
- * are plain CPU arrays, and otherwise the functional {@link #update} with its results copied back.
+ * are plain CPU arrays; on a device whose backend has {@link InPlaceUpdates}, the same update as
+ * one fused device kernel; otherwise the functional {@link #update} with its results copied back.
+ * The buffers live on their parameter's device: a state loaded from a (CPU) snapshot is moved
+ * there at the first step, and {@link #state()} copies it back to the CPU.
  */
 abstract class StatefulOptimizer implements Optimizer {
   private final LinkedHashMap<String, Tensor> state = new LinkedHashMap<>();
@@ -29,13 +34,16 @@ abstract class StatefulOptimizer implements Optimizer {
 
   abstract void kernel(float[] p, float[] g, float[][] buffers, double lr, long t);
 
+  /** The same update as {@link #kernel} on tensors of a device backend, fused into one device kernel. */
+  abstract void deviceKernel(InPlaceUpdates device, Tensor p, Tensor g, Tensor[] buffers, double lr, long t);
+
   @Override
   public final Map<String, Tensor> initialState(List<String> names, List<Tensor> params) {
     checkSizes(names, params, params, "initialState");
     LinkedHashMap<String, Tensor> s = new LinkedHashMap<>();
     s.put(STEP, Tensor.scalar(DType.F64, 0));
     for (int i = 0; i < names.size(); i++) {
-      for (String k : bufferKeys(names.get(i))) s.put(k, Tensor.zeros(params.get(i).dtype(), params.get(i).shape()));
+      for (String k : bufferKeys(names.get(i))) s.put(k, zerosLike(params.get(i)));
     }
     return s;
   }
@@ -60,6 +68,21 @@ abstract class StatefulOptimizer implements Optimizer {
         Tensor[] bufs = new Tensor[keys.size()];
         for (int k = 0; k < bufs.length; k++) bufs[k] = state.get(keys.get(k));
         Tensor g = grads.get(i).detach().to(p.dtype());
+        Backend device = p.value().backend();
+        if (!device.isCpu()) {
+          // A state restored from a snapshot is on the CPU: it moves to the parameter's device once.
+          for (int k = 0; k < bufs.length; k++) {
+            if (bufs[k].backend() != device) {
+              bufs[k] = bufs[k].to(device);
+              state.put(keys.get(k), bufs[k]);
+            }
+          }
+          if (g.backend() != device) g = g.to(device);
+          if (device instanceof InPlaceUpdates u) {
+            deviceKernel(u, p.value(), g, bufs, lr, t);
+            continue;
+          }
+        }
         if (!ownsArray(p.value()) || !all(bufs)) {
           fallback(p, g, keys, lr);
           continue;
@@ -86,6 +109,12 @@ abstract class StatefulOptimizer implements Optimizer {
     Update u = update(List.of(p.name()), List.of(p.value()), sub, List.of(g), lr);
     for (String k : keys) state.get(k).copyFrom(u.state().get(k));
     p.value().copyFrom(u.params().get(0));
+  }
+
+  /** Zeros shaped like x, on x's backend. */
+  static Tensor zerosLike(Tensor x) {
+    Tensor z = Tensor.zeros(x.dtype(), x.shape());
+    return x.backend().isCpu() ? z : x.backend().fromCpu(z);
   }
 
   private static boolean all(Tensor[] ts) {

@@ -8,6 +8,7 @@ import dev.unroll.autodiff.BinaryOp;
 import dev.unroll.autodiff.ConvGeometry;
 import dev.unroll.autodiff.DType;
 import dev.unroll.autodiff.DeviceTensors;
+import dev.unroll.autodiff.InPlaceUpdates;
 import dev.unroll.autodiff.Shape;
 import dev.unroll.autodiff.Tensor;
 import dev.unroll.autodiff.UnaryOp;
@@ -41,7 +42,7 @@ import org.jocl.cl_kernel;
  * {@link #close()}, which also releases everything else; tensors of a closed backend can no longer
  * be used. All calls are serialised on the backend (OpenCL kernel objects are not thread-safe).
  */
-public final class ClBackend implements Backend, AutoCloseable {
+public final class ClBackend implements Backend, InPlaceUpdates, AutoCloseable {
   /** Largest number of merged axes a kernel handles (shapes travel as int8 vectors). */
   static final int MAX_RANK = 8;
   /** Rows up to this length are reduced by one work-item each, in index order. */
@@ -292,6 +293,13 @@ public final class ClBackend implements Backend, AutoCloseable {
     Launch i32x8(int[] v) {
       if (v.length > MAX_RANK) throw new IllegalStateException(name + ": more than " + MAX_RANK + " axes");
       clSetKernelArg(kernel, arg++, Sizeof.cl_int8, Pointer.to(Arrays.copyOf(v, 8)));
+      return this;
+    }
+
+    /** A scalar of the kernel's element type T: rounded to float for float32 kernels. */
+    Launch real(DType t, double v) {
+      if (t == DType.F64) clSetKernelArg(kernel, arg++, Sizeof.cl_double, Pointer.to(new double[] {v}));
+      else clSetKernelArg(kernel, arg++, Sizeof.cl_float, Pointer.to(new float[] {(float) v}));
       return this;
     }
 
@@ -694,6 +702,44 @@ public final class ClBackend implements Backend, AutoCloseable {
     new Launch(program(cols.dtype()), "col2im").mem(buf(c, "col2im")).i32(offsetOf(c)).i32(g.c()).i32(g.h()).i32(g.w()).i32(g.kh()).i32(g.kw())
         .i32(g.stride()).i32(g.pad()).i32(g.oh()).i32(g.ow()).mem(buf(out, "col2im")).i32(n).run(n);
     return out;
+  }
+
+  // ------------------------------------------------------------------ optimizer updates
+
+  /** The buffer of a tensor an update overwrites: of this backend, contiguous, of p's dtype and shape. */
+  private ClBuffer updated(Tensor x, Tensor p, String what, String op) {
+    ClBuffer b = buf(x, op);
+    if (x.dtype() != p.dtype() || !Arrays.equals(shapeOf(x), shapeOf(p))) {
+      throw new IllegalArgumentException(op + ": " + what + " is " + x.dtype() + Shape.str(shapeOf(x)) + ", the parameter " + p.dtype() + Shape.str(shapeOf(p)));
+    }
+    if (!x.isContiguous()) throw new IllegalArgumentException(op + ": " + what + " of shape " + Shape.str(shapeOf(x)) + " is not contiguous");
+    return b;
+  }
+
+  @Override
+  public synchronized void sgdStep(Tensor p, Tensor g, Tensor v, double lr, double momentum, double weightDecay, boolean decay, boolean nesterov) {
+    ensureOpen();
+    Tensor gc = g.isContiguous() ? g : contiguous(g);
+    ClBuffer pb = updated(p, p, "the parameter", "sgdStep"), gb = updated(gc, p, "the gradient", "sgdStep");
+    ClBuffer vb = v == null ? pb : updated(v, p, "the momentum buffer", "sgdStep");
+    DType t = p.dtype();
+    int n = p.numel();
+    new Launch(program(t), "sgd_step").mem(pb).i32(offsetOf(p)).mem(gb).i32(offsetOf(gc)).mem(vb).i32(v == null ? 0 : offsetOf(v))
+        .real(t, lr).real(t, momentum).real(t, weightDecay).i32(decay ? 1 : 0).i32(v == null ? 0 : 1).i32(nesterov ? 1 : 0).i32(n).run(n);
+  }
+
+  @Override
+  public synchronized void adamStep(Tensor p, Tensor g, Tensor m, Tensor v, double beta1, double c1, double beta2, double c2, double eps,
+      double weightDecay, double decay, double stepSize, double bc2Sqrt, boolean l2, boolean decoupled) {
+    ensureOpen();
+    Tensor gc = g.isContiguous() ? g : contiguous(g);
+    ClBuffer pb = updated(p, p, "the parameter", "adamStep"), gb = updated(gc, p, "the gradient", "adamStep");
+    ClBuffer mb = updated(m, p, "the first moment", "adamStep"), vb = updated(v, p, "the second moment", "adamStep");
+    DType t = p.dtype();
+    int n = p.numel();
+    new Launch(program(t), "adam_step").mem(pb).i32(offsetOf(p)).mem(gb).i32(offsetOf(gc)).mem(mb).i32(offsetOf(m)).mem(vb).i32(offsetOf(v))
+        .real(t, beta1).real(t, c1).real(t, beta2).real(t, c2).real(t, eps).real(t, weightDecay).real(t, decay).real(t, stepSize).real(t, bc2Sqrt)
+        .i32(l2 ? 1 : 0).i32(decoupled ? 1 : 0).i32(n).run(n);
   }
 
   @Override

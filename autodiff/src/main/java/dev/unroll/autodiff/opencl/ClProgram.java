@@ -23,7 +23,7 @@ import org.jocl.cl_program;
  */
 final class ClProgram implements AutoCloseable {
   static final List<String> KERNELS = List.of("unary", "binary", "where3", "copy", "fill_zero", "reduce_rows",
-      "reduce_rows_seq", "reduce_cols", "gemm", "gemm_rows", "gather", "scatter_add", "im2col", "col2im");
+      "reduce_rows_seq", "reduce_cols", "gemm", "gemm_rows", "gather", "scatter_add", "im2col", "col2im", "sgd_step", "adam_step");
   static final List<String> CAST_KERNELS = List.of("to_double", "to_float");
 
   private final cl_program program;

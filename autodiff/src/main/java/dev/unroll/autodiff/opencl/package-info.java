@@ -12,6 +12,14 @@
  * autodiff engine run on the device unchanged. {@link dev.unroll.autodiff.opencl.OpenCl} has the
  * device report, the shared backend of each device, and the gradient checks of every op on a device.
  *
+ * <h2>Training</h2>
+ * {@link dev.unroll.autodiff.opencl.ClBackend} implements {@link dev.unroll.autodiff.InPlaceUpdates}:
+ * the optimizers of the optim module update parameters and their buffers on the device with one
+ * fused kernel each (the same operations as their CPU loops). {@code nn.Module.to(backend)} moves
+ * a model's parameters; the trainer does this when {@code UNROLL_DEVICE} (or a device in its
+ * options) asks for it, and SOURCE's and EK-FAC's captured passes run on the device inside
+ * {@code tda.grad.CapturedPass.onDevice}. Checkpoints, factors and scores come back to the CPU.
+ *
  * <h2>Requirements</h2>
  * JOCL loads the OpenCL ICD loader by the name {@code libOpenCL.so} (Debian: ocl-icd-opencl-dev)
  * and needs a driver (a GPU vendor's, or pocl-opencl-icd). Without them the device list is empty,

@@ -416,3 +416,44 @@ __kernel void col2im(__global const T* cols, int coff, int C, int H, int W, int 
   }
   out[q] = acc;
 }
+
+// ------------------------------------------------------------------ optimizer updates (in place)
+
+// One element per work-item; the same operations in the same order as the CPU kernels of the optim
+// module (Sgd.step, Adam.step), so that with the same inputs the result is the same bit for bit.
+// The constants arrive already rounded to T. Buffers are contiguous from their offsets.
+
+// d = g (+ p·wd); v ← v·mu + d; d = nesterov ? d + v·mu : v; p ← p − d·lr.
+__kernel void sgd_step(__global T* p, int poff, __global const T* g, int goff, __global T* v, int voff,
+                       T lr, T mu, T wd, int decay, int momentum, int nesterov, int n) {
+  int i = get_global_id(0);
+  if (i >= n) return;
+  T pi = p[poff + i];
+  T d = g[goff + i];
+  if (decay) d = d + pi * wd;
+  if (momentum) {
+    T vi = v[voff + i] * mu + d;
+    v[voff + i] = vi;
+    d = nesterov ? d + vi * mu : vi;
+  }
+  p[poff + i] = pi - d * lr;
+}
+
+// p ← p·decay (decoupled); d = g (+ p·wd); m ← m·b1 + d·c1; v ← v·b2 + d·d·c2;
+// p ← p − m / (√v / bc2 + eps) · stepSize.
+__kernel void adam_step(__global T* p, int poff, __global const T* g, int goff, __global T* m, int moff,
+                        __global T* v, int voff, T b1, T c1, T b2, T c2, T eps, T wd, T decay,
+                        T step_size, T bc2, int l2, int decoupled, int n) {
+  int i = get_global_id(0);
+  if (i >= n) return;
+  T pi = p[poff + i];
+  T d = g[goff + i];
+  if (decoupled) pi = pi * decay;
+  if (l2) d = d + pi * wd;
+  T mi = m[moff + i] * b1 + d * c1;
+  T vi = v[voff + i] * b2 + d * d * c2;
+  m[moff + i] = mi;
+  v[voff + i] = vi;
+  T denom = sqrt(vi) / bc2 + eps;
+  p[poff + i] = pi - mi / denom * step_size;
+}

@@ -177,6 +177,15 @@ public final class GroundTruth {
     return a;
   }
 
+  /** The query measurements of subset j's retrain with seed index r (a copy), [Q]. */
+  public double[] measurements(int j, int r) {
+    return measurements[j][r].clone();
+  }
+
+  public int seeds() {
+    return seeds;
+  }
+
   public boolean[][] masks() {
     return masks;
   }

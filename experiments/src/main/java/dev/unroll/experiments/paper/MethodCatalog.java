@@ -67,7 +67,7 @@ public final class MethodCatalog {
    * The inputs with L segments per stage: consecutive recorded segments of a stage merged (their
    * checkpoints pooled, learning times added); L above the recorded count keeps the recording.
    */
-  static SourceInputs segments(SourceInputs in, int l) {
+  public static SourceInputs segments(SourceInputs in, int l) {
     List<SourceSegment> rec = in.segments();
     List<SourceSegment> out = new ArrayList<>();
     int i = 0;
@@ -93,7 +93,7 @@ public final class MethodCatalog {
   }
 
   /** Final parameters of {@code count} models trained with the run's recipe on seeded random halves (TRAK's ensemble). */
-  static List<List<Tensor>> halfModels(Context c, int count, DataSource source) {
+  public static List<List<Tensor>> halfModels(Context c, int count, DataSource source) {
     RunConfig cfg = c.run().config();
     List<RunConfig> cfgs = new ArrayList<>();
     int n = c.train().size();
@@ -101,7 +101,7 @@ public final class MethodCatalog {
       boolean[] mask = new boolean[n];
       int[] p = new dev.unroll.autodiff.Rng(5000 + i).permutation(n);
       for (int k = 0; k < n / 2; k++) mask[p[k]] = true;
-      cfgs.add(cfg.withData(0, DataSpec.mask(c.train().name(), mask)).withSeed(cfg.seed() + 100 + i));
+      cfgs.add(c.onSubset(mask).withSeed(cfg.seed() + 100 + i));
     }
     List<List<Tensor>> out = new ArrayList<>();
     for (TrainResult r : Trainer.trainAll(cfgs, source, TrainOptions.inMemory())) out.add(new ArrayList<>(r.finalParameters().values()));

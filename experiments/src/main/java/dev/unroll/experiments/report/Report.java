@@ -23,6 +23,8 @@ public final class Report {
   private final Map<String, Map<String, Object>> extra = new LinkedHashMap<>();
   private final List<String> figures = new ArrayList<>();
   private final List<String> notes = new ArrayList<>();
+  private final Map<String, Object> results = new LinkedHashMap<>();
+  private final List<String> sections = new ArrayList<>();
 
   public Report(Path dir, String title) {
     this.dir = dir;
@@ -53,6 +55,18 @@ public final class Report {
 
   public Report figure(String pngFileName, String caption) {
     figures.add("![" + caption + "](" + pngFileName + ")\n\n*" + caption + "*");
+    return this;
+  }
+
+  /** A further evaluation's figures, stored in summary.json under {@code key} (any Gson-serialisable value). */
+  public Report result(String key, Object value) {
+    results.put(key, value);
+    return this;
+  }
+
+  /** A further section of report.md (a heading and Markdown body), after the figures. */
+  public Report section(String heading, String markdown) {
+    sections.add("## " + heading + "\n\n" + markdown.strip() + "\n");
     return this;
   }
 
@@ -100,6 +114,7 @@ public final class Report {
       methods.put(m, e);
     });
     summary.put("methods", methods);
+    summary.putAll(results);
     summary.put("notes", notes);
     AtomicFiles.writeString(dir.resolve("summary.json"), new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(summary));
     StringBuilder md = new StringBuilder("# " + title + "\n\n## Settings\n\n");
@@ -107,6 +122,7 @@ public final class Report {
     md.append("\n## Results\n\n").append(table()).append('\n');
     if (!lds.isEmpty()) md.append("![LDS per method](lds.png)\n\n");
     for (String f : figures) md.append(f).append("\n\n");
+    for (String sec : sections) md.append(sec).append('\n');
     if (!notes.isEmpty()) {
       md.append("## Notes\n\n");
       for (String n : notes) md.append("- ").append(n).append('\n');

@@ -1,5 +1,7 @@
 package dev.unroll.optim.train;
 
+import dev.unroll.autodiff.Backend;
+import dev.unroll.autodiff.Backends;
 import dev.unroll.nn.Module;
 import dev.unroll.nn.data.Dataset;
 import java.util.List;
@@ -24,6 +26,7 @@ public final class Replayer implements Trajectory {
   private final List<Dataset> data;
   private final SnapshotStore store;
   private final long cacheBytes;
+  private final Backend device;
   private final TreeMap<Integer, Snapshot> window = new TreeMap<>();
   private final TreeMap<Integer, Snapshot> anchors = new TreeMap<>();
   private Stepper stepper;
@@ -31,6 +34,14 @@ public final class Replayer implements Trajectory {
   private int replayed;
 
   public Replayer(RunRecord record, List<Dataset> stageData, SnapshotStore store, long cacheBytes) {
+    this(record, stageData, store, cacheBytes, Backends.cpu());
+  }
+
+  /**
+   * A replayer whose steps compute on {@code device} (that of the recorded run, for bit-identical
+   * replay of a run trained on an OpenCL device); snapshots are CPU tensors either way.
+   */
+  public Replayer(RunRecord record, List<Dataset> stageData, SnapshotStore store, long cacheBytes, Backend device) {
     if (stageData.size() != record.numStages()) throw new IllegalArgumentException(record.numStages() + " stages but data for " + stageData.size());
     for (int s = 0; s < stageData.size(); s++) {
       if (stageData.get(s).size() != record.dataSize(s)) {
@@ -42,6 +53,7 @@ public final class Replayer implements Trajectory {
     this.data = List.copyOf(stageData);
     this.store = store;
     this.cacheBytes = cacheBytes;
+    this.device = device;
   }
 
   public Replayer(RunRecord record, List<Dataset> stageData, SnapshotStore store) {
@@ -91,7 +103,7 @@ public final class Replayer implements Trajectory {
   }
 
   private Snapshot replay(Snapshot start, int k) {
-    if (stepper == null) stepper = new Stepper(record, data);
+    if (stepper == null) stepper = new Stepper(record, data, device);
     stepper.restore(start);
     int m = windowSize();
     Snapshot last = start;
@@ -126,7 +138,7 @@ public final class Replayer implements Trajectory {
    *     not reproducible here: other data, kernels or thread count than when recorded)
    */
   public void verify() {
-    Stepper s = new Stepper(record, data);
+    Stepper s = new Stepper(record, data, device);
     s.restore(store.load(0));
     int[] steps = store.steps();
     int next = 1;

@@ -1,6 +1,7 @@
 package dev.unroll.optim.train;
 
 import com.google.gson.JsonParseException;
+import dev.unroll.autodiff.Backend;
 import dev.unroll.autodiff.Backends;
 import dev.unroll.autodiff.DType;
 import dev.unroll.autodiff.Tensor;
@@ -76,12 +77,17 @@ public final class RunDirectory implements SnapshotStore {
 
   /** Starts a new run directory: writes config.json and an empty manifest. */
   static RunDirectory create(Path dir, RunRecord record, List<Dataset> stageData) {
+    return create(dir, record, stageData, Backends.cpu());
+  }
+
+  /** {@link #create(Path, RunRecord, List)} for a run computed on {@code device} (named in the manifest). */
+  static RunDirectory create(Path dir, RunRecord record, List<Dataset> stageData, Backend device) {
     if (exists(dir)) throw new IllegalStateException(dir + " already holds a recorded run; resume it or choose another directory");
     RunConfig config = record.config();
     config.save(dir.resolve(CONFIG));
     List<StageData> data = new ArrayList<>();
     for (int s = 0; s < stageData.size(); s++) data.add(new StageData(config.stage(s).data().dataset(), stageData.get(s).size(), fingerprint(stageData.get(s))));
-    Manifest m = new Manifest(FORMAT, "running", null, record.totalSteps(), 0, Backends.cpu().name(), data, record.checkpointSteps(), record.segments(), List.of(), null);
+    Manifest m = new Manifest(FORMAT, "running", null, record.totalSteps(), 0, device.name(), data, record.checkpointSteps(), record.segments(), List.of(), null);
     RunDirectory d = new RunDirectory(dir, config, m);
     d.writeManifest();
     return d;
@@ -133,7 +139,7 @@ public final class RunDirectory implements SnapshotStore {
     return manifest.stepsCompleted();
   }
 
-  /** The CPU backend the run was recorded with (replay is bit-identical on the same one). */
+  /** The backend the run was computed on (replay is bit-identical on the same CPU backend). */
   public String backend() {
     return manifest.backend();
   }

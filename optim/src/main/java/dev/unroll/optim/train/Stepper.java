@@ -1,6 +1,9 @@
 package dev.unroll.optim.train;
 
 import dev.unroll.autodiff.Autograd;
+import dev.unroll.autodiff.Backend;
+import dev.unroll.autodiff.Backends;
+import dev.unroll.autodiff.GradMode;
 import dev.unroll.autodiff.Rng;
 import dev.unroll.autodiff.Tensor;
 import dev.unroll.nn.Batch;
@@ -19,6 +22,10 @@ import java.util.Map;
  * Step k with batch I, weights w, learning rate η_k: J = (1/|I|)·Σ_{i∈I} wᵢ·L(zᵢ, θ_k) (the plain
  * mean when the stage has no weights), g = ∇J, then the stage's optimizer step (θ, state) ← U(θ,
  * state, g, η_k). Not thread-safe: one per thread.
+ *
+ * <p>On a device backend the parameters and optimizer buffers live on the device for the whole
+ * run; each step uploads its batch's inputs and reads back only the loss. Snapshots are CPU copies.
+ * The initial parameters are drawn on the CPU and moved, so every device starts from the same θ₀.
  */
 final class Stepper {
   private final RunRecord record;
@@ -29,13 +36,21 @@ final class Stepper {
   private final Loss loss;
   private final List<Dataset> data;
   private final double[][] weights;
+  private final Backend device;
   private Optimizer opt;
   private int optStage = -1;
 
   Stepper(RunRecord record, List<Dataset> data) {
+    this(record, data, Backends.cpu());
+  }
+
+  /** A stepper whose model, gradients and optimizer state live on {@code device}. */
+  Stepper(RunRecord record, List<Dataset> data, Backend device) {
     this.record = record;
     this.config = record.config();
+    this.device = device;
     this.model = config.model().build(config.dataType(), new Rng(config.seed()));
+    if (!device.isCpu()) model.to(device);
     this.params = model.parameters();
     this.values = new ArrayList<>();
     for (Parameter p : params) values.add(p.value());
@@ -47,6 +62,10 @@ final class Stepper {
 
   Module model() {
     return model;
+  }
+
+  Backend device() {
+    return device;
   }
 
   /** Sets parameters and optimizer to a snapshot's; the next step taken is snapshot.step(). */
@@ -75,7 +94,13 @@ final class Stepper {
     }
     int[] rows = record.batchView(k);
     Batch b = data.get(s).batch(rows);
-    Tensor out = model.forward(b.x());
+    Tensor x = b.x();
+    if (!device.isCpu()) {
+      try (var off = GradMode.off()) {
+        x = x.to(device);
+      }
+    }
+    Tensor out = model.forward(x);
     Tensor j;
     if (weights[s] == null) {
       j = loss.mean(out, b.y());

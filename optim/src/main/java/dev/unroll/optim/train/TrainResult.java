@@ -1,5 +1,7 @@
 package dev.unroll.optim.train;
 
+import dev.unroll.autodiff.Backend;
+import dev.unroll.autodiff.Backends;
 import dev.unroll.autodiff.Tensor;
 import dev.unroll.nn.Module;
 import dev.unroll.nn.data.Dataset;
@@ -21,14 +23,25 @@ public final class TrainResult {
   private final Map<Integer, Snapshot> snapshots;
   private final double[] measurements;
   private final Path directory;
+  private final Backend device;
 
   TrainResult(RunRecord record, Module model, List<Dataset> stageData, Map<Integer, Snapshot> snapshots, double[] measurements, Path directory) {
+    this(record, model, stageData, snapshots, measurements, directory, Backends.cpu());
+  }
+
+  TrainResult(RunRecord record, Module model, List<Dataset> stageData, Map<Integer, Snapshot> snapshots, double[] measurements, Path directory, Backend device) {
+    this.device = device;
     this.record = record;
     this.model = model;
     this.stageData = List.copyOf(stageData);
     this.snapshots = Collections.unmodifiableMap(new TreeMap<>(snapshots));
     this.measurements = measurements;
     this.directory = directory;
+  }
+
+  /** The backend the steps were computed on. */
+  public Backend device() {
+    return device;
   }
 
   public RunConfig config() {
@@ -77,10 +90,11 @@ public final class TrainResult {
   /**
    * The run's trajectory: from the snapshots in memory when they include step 0 (all steps with
    * {@link Keep#ALL_STEPS}, else replayed between checkpoints), otherwise from the run directory.
+   * Replay computes on the backend the run trained on, so replayed steps equal the run's bit for bit.
    */
   public Trajectory trajectory() {
-    if (snapshots.containsKey(0)) return new Replayer(record, stageData, SnapshotStore.of(snapshots));
-    if (directory != null) return new Replayer(record, stageData, RunDirectory.open(directory));
+    if (snapshots.containsKey(0)) return new Replayer(record, stageData, SnapshotStore.of(snapshots), Replayer.DEFAULT_CACHE_BYTES, device);
+    if (directory != null) return new Replayer(record, stageData, RunDirectory.open(directory), Replayer.DEFAULT_CACHE_BYTES, device);
     throw new IllegalStateException("this run kept no snapshots (Keep.FINAL) and was not recorded to a directory: there is no trajectory to replay");
   }
 }

@@ -21,6 +21,11 @@ import java.util.concurrent.Future;
  * parameters come from the seed, each stage's batches from (seed, stage, epoch), and every step is
  * the same {@link Stepper} code. Hence a resumed run ends bit-identical to an uninterrupted one,
  * replay reproduces any step exactly, and parallel runs equal sequential ones.
+ *
+ * <p>The steps are computed on {@link TrainOptions#resolveDevice()}: the CPU unless a device is
+ * given or {@code UNROLL_DEVICE} / {@code -Dunroll.device} asks for one. On an OpenCL device the
+ * run agrees with the CPU run within rounding (reductions sum in another order), not bit for bit;
+ * step hooks see the model on the device, snapshots and the returned model are on the CPU.
  */
 public final class Trainer {
   private Trainer() {}
@@ -34,6 +39,9 @@ public final class Trainer {
    *     of another configuration or other data
    */
   public static TrainResult train(RunConfig config, DataSource source, TrainOptions options) {
+    Backend device = TrainOptions.usable(options.resolveDevice(), config.dataType());
+    // A CPU backend other than this thread's (e.g. the scalar oracle) is made the thread's for the run.
+    if (device.isCpu() && device != Backends.cpu()) return Backends.withCpu(device, () -> train(config, source, options.device(device)));
     List<Dataset> data = resolve(config, source);
     RunRecord record = RunRecord.plan(config, sizes(data));
     Map<Integer, Snapshot> kept = new TreeMap<>();
@@ -51,16 +59,16 @@ public final class Trainer {
       data = dir.stageData(source);
       record = dir.record();
       start = dir.lastCheckpoint();
-      stepper = new Stepper(record, data);
+      stepper = new Stepper(record, data, device);
       stepper.restore(dir.load(start));
       if (options.keep() == Keep.CHECKPOINTS) kept.putAll(dir.loadAll());
       if (options.keep() == Keep.ALL_STEPS) {
-        Replayer r = new Replayer(record, data, dir);
+        Replayer r = new Replayer(record, data, dir, Replayer.DEFAULT_CACHE_BYTES, device);
         for (int k = 0; k <= start; k++) kept.put(k, r.at(k));
       }
     } else {
-      stepper = new Stepper(record, data);
-      if (where != null) dir = RunDirectory.create(where, record, data);
+      stepper = new Stepper(record, data, device);
+      if (where != null) dir = RunDirectory.create(where, record, data, device);
       keep(stepper.snapshot(0), record, options.keep(), dir, kept);
     }
     int total = record.totalSteps();
@@ -78,8 +86,10 @@ public final class Trainer {
       throw e;
     }
     if (record.isComplete() && dir != null && !"complete".equals(dir.status())) dir.markComplete();
+    // The edge of the device: results (final model, evaluation) are CPU tensors.
+    if (!device.isCpu()) stepper.model().to(Backends.cpu());
     double[] measured = options.evaluation() == null ? null : options.evaluation().evaluate(stepper.model(), config);
-    return new TrainResult(record, stepper.model(), data, kept, measured, where);
+    return new TrainResult(record, stepper.model(), data, kept, measured, where, device);
   }
 
   private static void keep(Snapshot s, RunRecord record, Keep keep, RunDirectory dir, Map<Integer, Snapshot> kept) {
@@ -99,6 +109,7 @@ public final class Trainer {
   public static List<TrainResult> trainAll(List<RunConfig> configs, DataSource source, TrainOptions options, int threads) {
     if (threads < 1) throw new IllegalArgumentException("threads must be ≥ 1, got " + threads);
     Backend cpu = Backends.cpu();
+    TrainOptions on = options.device(options.resolveDevice());
     ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, Math.max(1, configs.size())), r -> {
       Thread t = new Thread(r, "unroll-train");
       t.setDaemon(true);
@@ -108,7 +119,7 @@ public final class Trainer {
       List<Future<TrainResult>> futures = new ArrayList<>();
       for (int i = 0; i < configs.size(); i++) {
         RunConfig c = configs.get(i);
-        TrainOptions o = options.directory() == null ? options : options.directory(options.directory().resolve(String.format("run-%04d", i)));
+        TrainOptions o = on.directory() == null ? on : on.directory(on.directory().resolve(String.format("run-%04d", i)));
         futures.add(pool.submit(() -> KernelThreads.single(() -> Backends.withCpu(cpu, () -> train(c, source, o)))));
       }
       List<TrainResult> out = new ArrayList<>();

@@ -57,7 +57,7 @@ public final class Ekfac {
           for (int c = 0; c < pass.layers().size(); c++) {
             int b = pass.blockOf(c);
             Tensor ar = pass.activationRows(c).to(DType.F64);
-            a[b] = a[b].add(ar.t().matmul(ar));
+            a[b] = pass.onDevice(a[b]).add(ar.t().matmul(ar));
             rows[b] += ar.dim(0);
           }
         }
@@ -68,7 +68,7 @@ public final class Ekfac {
             for (int c = 0; c < pass.layers().size(); c++) {
               int b = pass.blockOf(c);
               Tensor gr = pass.gradientRows(c, ds.get(c)).to(DType.F64);
-              s[b] = s[b].add(gr.t().matmul(gr));
+              s[b] = pass.onDevice(s[b]).add(gr.t().matmul(gr));
             }
           }
         }
@@ -80,8 +80,9 @@ public final class Ekfac {
     try (var g = GradMode.off()) {
       for (int b = 0; b < nb; b++) {
         double d = Math.max(1, rows[b]);
-        la.add(a[b].div(d));
-        ls.add(s[b].div(d));
+        // Sums over batches accumulate on the pass's device; the factors are CPU tensors.
+        la.add(a[b].div(d).cpu());
+        ls.add(s[b].div(d).cpu());
         r[b] = rows[b] / (double) n;
       }
     }
@@ -107,7 +108,7 @@ public final class Ekfac {
         for (int k = 0; k < cots.size(); k++) {
           List<Tensor> ds = pass.vjp(cots.get(k), k + 1 < cots.size());
           try (var g = GradMode.off()) {
-            for (int b = 0; b < nb; b++) lambda[b] = lambda[b].add(RotatedGradients.of(pass, ds, b, basis.qS(b), basis.qA(b), rotatedInputs).sumOfSquares());
+            for (int b = 0; b < nb; b++) lambda[b] = pass.onDevice(lambda[b]).add(RotatedGradients.of(pass, ds, b, basis.qS(b), basis.qA(b), rotatedInputs).sumOfSquares());
           }
         }
         return null;
@@ -115,7 +116,7 @@ public final class Ekfac {
     }
     List<Tensor> out = new ArrayList<>();
     try (var g = GradMode.off()) {
-      for (Tensor l : lambda) out.add(l.div(n));
+      for (Tensor l : lambda) out.add(l.div(n).cpu());
     }
     return out;
   }

@@ -46,7 +46,10 @@ final class RotatedGradients {
     List<Integer> calls = new ArrayList<>();
     for (int i = 0; i < pass.layers().size(); i++) if (pass.blockOf(i) == b) calls.add(i);
     try (var s = GradMode.off()) {
-      if (calls.isEmpty()) return new RotatedGradients(null, null, Tensor.zeros(DType.F64, n, bl.out(), bl.in()), n, bl.out(), bl.in());
+      if (calls.isEmpty()) return new RotatedGradients(null, null, pass.onDevice(Tensor.zeros(DType.F64, n, bl.out(), bl.in())), n, bl.out(), bl.in());
+      // The bases are small CPU matrices; the rotations run where the pass's gradients are.
+      qS = pass.onDevice(qS);
+      qA = pass.onDevice(qA);
       if (calls.size() == 1 && pass.rowsPerExample(calls.get(0)) == 1) {
         int c = calls.get(0);
         Tensor uu = pass.gradientRows(c, ds.get(c)).to(DType.F64).matmul(qS);
@@ -81,6 +84,8 @@ final class RotatedGradients {
   /** Σ_ij φ_ij (Q_Sᵀ Gₙ Q_A)²_ij for every example n, [B]: gₙᵀ φ(G) gₙ for a Kronecker-eigenbasis φ. */
   double[] quadratic(Tensor phi) {
     try (var s = GradMode.off()) {
+      Tensor on = full != null ? full : u;
+      if (!on.backend().isCpu() && phi.backend() != on.backend()) phi = phi.to(on.backend());
       if (full != null) return full.mul(full).mul(phi).sum(1, 2).toDoubleArray();
       return u.mul(u).matmul(phi).mul(v.mul(v)).sum(1).toDoubleArray();
     }

@@ -12,17 +12,67 @@ import org.apache.commons.math3.linear.RealMatrix;
  * @param q Q row-major, n × n: q[i][j] is entry i of eigenvector j
  */
 public record SymmetricEigen(double[] values, double[][] q) {
-  /** Decomposes (G + Gᵀ)/2; the symmetrisation removes rounding asymmetry of accumulated factors. */
+  /**
+   * Decomposes (G + Gᵀ)/2; the symmetrisation removes rounding asymmetry of accumulated factors.
+   * Rows that are exactly zero (inputs that never vary, such as blank pixels of a small image
+   * sample) are split off first: each is an eigenvector e_i with eigenvalue 0, and the rest is
+   * decomposed on its own — the tridiagonal QL method of commons-math can fail to converge on a
+   * matrix with hundreds of such rows. Where QL still fails, the cyclic Jacobi method is used.
+   */
   public static SymmetricEigen of(double[][] g) {
+    return of(g, false);
+  }
+
+  /** As {@link #of(double[][])}; {@code jacobi} forces the Jacobi method (for tests of the fallback). */
+  static SymmetricEigen of(double[][] g, boolean jacobi) {
     int n = g.length;
     double[][] s = new double[n][n];
     for (int i = 0; i < n; i++) {
       if (g[i].length != n) throw new IllegalArgumentException("eigendecomposition needs a square matrix, row " + i + " has " + g[i].length + " entries, expected " + n);
-      for (int j = 0; j < n; j++) s[i][j] = 0.5 * (g[i][j] + g[j][i]);
     }
-    EigenDecomposition ed = new EigenDecomposition(new Array2DRowRealMatrix(s, false));
-    double[] vals = ed.getRealEigenvalues();
-    RealMatrix v = ed.getV();
+    int[] live = new int[n];
+    int m = 0;
+    for (int i = 0; i < n; i++) {
+      boolean zero = true;
+      for (int j = 0; j < n; j++) {
+        s[i][j] = 0.5 * (g[i][j] + g[j][i]);
+        if (!Double.isFinite(s[i][j])) throw new IllegalArgumentException("eigendecomposition of a matrix with a non-finite entry at (" + i + ", " + j + ")");
+        zero &= s[i][j] == 0;
+      }
+      if (!zero) live[m++] = i;
+    }
+    double[][] r = new double[m][m];
+    for (int i = 0; i < m; i++) for (int j = 0; j < m; j++) r[i][j] = s[live[i]][live[j]];
+    double[] rv = new double[m];
+    double[][] rq = new double[m][m];
+    if (jacobi || m == 0) {
+      JacobiEigen.decompose(r, rv, rq);
+    } else {
+      try {
+        EigenDecomposition ed = new EigenDecomposition(new Array2DRowRealMatrix(r, false));
+        double[] vals = ed.getRealEigenvalues();
+        RealMatrix v = ed.getV();
+        for (int j = 0; j < m; j++) {
+          rv[j] = vals[j];
+          for (int i = 0; i < m; i++) rq[i][j] = v.getEntry(i, j);
+        }
+      } catch (org.apache.commons.math3.exception.MathIllegalStateException e) {
+        JacobiEigen.decompose(r, rv, rq);
+      }
+    }
+    // All n eigenpairs: the live block's, embedded at the live rows, and (0, e_i) for each zero row.
+    double[] vals = new double[n];
+    double[][] vecs = new double[n][n];
+    boolean[] isLive = new boolean[n];
+    for (int i = 0; i < m; i++) isLive[live[i]] = true;
+    for (int j = 0; j < m; j++) {
+      vals[j] = rv[j];
+      for (int i = 0; i < m; i++) vecs[live[i]][j] = rq[i][j];
+    }
+    for (int i = 0, j = m; i < n; i++) {
+      if (isLive[i]) continue;
+      vecs[i][j++] = 1;
+    }
     Integer[] order = new Integer[n];
     for (int i = 0; i < n; i++) order[i] = i;
     java.util.Arrays.sort(order, (a, b) -> Double.compare(vals[a], vals[b]));
@@ -30,7 +80,7 @@ public record SymmetricEigen(double[] values, double[][] q) {
     double[][] q = new double[n][n];
     for (int j = 0; j < n; j++) {
       sorted[j] = vals[order[j]];
-      for (int i = 0; i < n; i++) q[i][j] = v.getEntry(i, order[j]);
+      for (int i = 0; i < n; i++) q[i][j] = vecs[i][order[j]];
     }
     return new SymmetricEigen(sorted, q);
   }

@@ -1,6 +1,7 @@
 package dev.unroll.tda.grad;
 
 import dev.unroll.autodiff.Autograd;
+import dev.unroll.autodiff.Backend;
 import dev.unroll.autodiff.DType;
 import dev.unroll.autodiff.GradMode;
 import dev.unroll.autodiff.Tensor;
@@ -11,6 +12,7 @@ import dev.unroll.nn.PerExampleGradients;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * One forward pass of a batch through a model at given parameter values with every Linear and
@@ -21,8 +23,16 @@ import java.util.function.Function;
  *
  * <p>The parameter values are used through fresh leaves that share their storage, so the caller's
  * tensors are neither marked nor given gradients. Inputs are converted to the parameters' dtype.
+ *
+ * <p>Device: a pass computes where its parameter values live, or, inside {@link #onDevice}, on
+ * that thread's device, to which CPU parameter values (checkpoints) and inputs are copied for the
+ * pass. Everything the pass hands out then lives on {@link #backend()}; callers bring their own
+ * CPU tensors there with {@link #onDevice(Tensor)} and read results back at the edge (scores,
+ * factors).
  */
 public final class CapturedPass {
+  private static final ThreadLocal<Backend> DEVICE = new ThreadLocal<>();
+
   private final GradientLayout layout;
   private final Tensor output;
   private final List<KfacLayer> layers;
@@ -45,8 +55,20 @@ public final class CapturedPass {
    */
   public static <T> T run(Module model, GradientLayout layout, List<Tensor> params, Tensor x, Function<CapturedPass, T> body) {
     List<Tensor> leaves = leaves(params);
+    Backend device = DEVICE.get();
+    if (device != null && !device.isCpu()) {
+      // Checkpoints stay on the CPU; each pass copies them (parameters are small next to a batch's activations).
+      try (var off = GradMode.off()) {
+        for (int i = 0; i < leaves.size(); i++) {
+          Tensor p = leaves.get(i);
+          if (p.backend() != device) leaves.set(i, p.detach().to(device).requiresGrad(true));
+        }
+      }
+    }
     DType dtype = leaves.get(0).dtype();
-    Tensor input = x.detach().to(dtype);
+    Backend where = leaves.get(0).backend();
+    Tensor converted = x.detach().to(dtype);
+    Tensor input = !where.isCpu() && converted.backend() != where ? converted.to(where) : converted;
     return model.withParameters(leaves, () -> {
       Tensor out;
       List<Capture.Record> records;
@@ -66,6 +88,40 @@ public final class CapturedPass {
       }
       return body.apply(new CapturedPass(layout, out, ls, ins, blocks, input.dim(0)));
     });
+  }
+
+  /**
+   * Runs {@code body} with every pass of this thread computing on {@code device} (a CPU backend:
+   * where the parameter values are, as outside). Scopes nest; the previous device is restored.
+   */
+  public static <T> T onDevice(Backend device, Supplier<T> body) {
+    Backend prev = DEVICE.get();
+    DEVICE.set(device);
+    try {
+      return body.get();
+    } finally {
+      if (prev == null) DEVICE.remove();
+      else DEVICE.set(prev);
+    }
+  }
+
+  /** The device set by {@link #onDevice} on this thread, or null. */
+  public static Backend device() {
+    return DEVICE.get();
+  }
+
+  /** The backend this pass computes on (that of its output). */
+  public Backend backend() {
+    return output.backend();
+  }
+
+  /** {@code x} on this pass's backend: itself when already there (or both on the CPU), else a copy. */
+  public Tensor onDevice(Tensor x) {
+    Backend b = backend();
+    if (x.backend() == b || (x.backend().isCpu() && b.isCpu())) return x;
+    try (var s = GradMode.off()) {
+      return x.detach().to(b);
+    }
   }
 
   /** Fresh leaves requiring grad over the same storage (the caller's tensors stay untouched). */
@@ -118,7 +174,7 @@ public final class CapturedPass {
 
   /** The vector-Jacobian product of the output with {@code cotangent} (shaped like the output), as ∂/∂s for every captured call. */
   public List<Tensor> vjp(Tensor cotangent, boolean retainGraph) {
-    return Autograd.grad(List.of(output), List.of(cotangent.to(output.dtype())), outputs(), false, retainGraph, true);
+    return Autograd.grad(List.of(output), List.of(onDevice(cotangent.to(output.dtype()))), outputs(), false, retainGraph, true);
   }
 
   private List<Tensor> outputs() {
@@ -143,7 +199,7 @@ public final class CapturedPass {
       List<Tensor> out = new ArrayList<>(acc.length);
       for (int b = 0; b < acc.length; b++) {
         GradientLayout.Block bl = layout.block(b);
-        out.add(acc[b] != null ? acc[b] : Tensor.zeros(output.dtype(), batch, bl.out(), bl.in()));
+        out.add(acc[b] != null ? acc[b] : onDevice(Tensor.zeros(output.dtype(), batch, bl.out(), bl.in())));
       }
       return out;
     }
@@ -175,7 +231,7 @@ public final class CapturedPass {
       }
       if (acc != null) return acc;
       GradientLayout.Block bl = layout.block(block);
-      return Tensor.zeros(output.dtype(), batch, bl.out(), bl.in());
+      return onDevice(Tensor.zeros(output.dtype(), batch, bl.out(), bl.in()));
     }
   }
 
@@ -183,8 +239,9 @@ public final class CapturedPass {
    * ⟨u_q, ∇_{W̄_b} ℓₙ⟩ for every row u_q of {@code u} [Q, out, in] (block b's part of query vectors,
    * in the parameters' dtype) and every example n, as [Q, B], where ∇ℓₙ is the per-example gradient
    * of the sum whose ∂/∂s is {@code ds}. For a rank-one block, ⟨U, g āᵀ⟩ = gᵀUā is computed as one
-   * GEMM Ā·[U_1; ...; U_Q]ᵀ followed by a product with g and a sum over outputs, never forming the
-   * per-example gradients; otherwise the gradients are formed and multiplied.
+   * GEMM Ā·[U_1; ...; U_Q]ᵀ (on the CPU by chunks of queries, {@link #rankOneDots}) followed by a
+   * product with g and a sum over outputs, never forming the per-example gradients; otherwise the
+   * gradients are formed and multiplied.
    */
   public Tensor blockDots(int block, List<Tensor> ds, Tensor u) {
     GradientLayout.Block bl = layout.block(block);
@@ -193,11 +250,52 @@ public final class CapturedPass {
       if (isRankOne(block)) {
         int c = callsOf(block)[0];
         Tensor a = activationRows(c), g = gradientRows(c, ds.get(c));
-        Tensor z = a.matmul(u.reshape(q * bl.out(), bl.in()).t());
-        return z.reshape(batch, q, bl.out()).mul(g.reshape(batch, 1, bl.out())).sum(2).t();
+        // On a device the product stays there in one piece; on the CPU it goes by query chunks.
+        if (!backend().isCpu()) {
+          Tensor z = a.matmul(u.reshape(q * bl.out(), bl.in()).t());
+          return z.reshape(batch, q, bl.out()).mul(g.reshape(batch, 1, bl.out())).sum(2).t();
+        }
+        return rankOneDots(a, g, u.reshape(q * bl.out(), bl.in()), q, bl.out());
       }
       Tensor m = blockGradient(block, ds).reshape(batch, bl.size());
       return u.reshape(q, bl.size()).matmul(m.t());
+    }
+  }
+
+  /** Elements of the [B, chunk·out] product {@link #rankOneDots} forms at a time (1 MiB of float64). */
+  static final int RANK_ONE_CHUNK_ELEMENTS = 1 << 17;
+
+  /**
+   * d[q, n] = ⟨gₙaₙᵀ, U_q⟩ = Σ_o gₙ,o·(aₙ·U_q[o, :]) for activation rows a [B, in], output-gradient
+   * rows g [B, out] and query blocks u [Q·out, in]: one product a·u_chunkᵀ per chunk of queries,
+   * contracted with g row by row. Chunking keeps the intermediate small: formed for all queries at
+   * once it is B·Q·out values (13 MB per layer and batch for Concrete's 103 queries), whose
+   * allocation cost more than the product itself. Result [Q, B] in a's dtype.
+   */
+  static Tensor rankOneDots(Tensor a, Tensor g, Tensor u, int q, int out) {
+    int b = a.dim(0);
+    double[] res = new double[q * b];
+    double[] gd = g.to(DType.F64).toDoubleArray();
+    Tensor uu = u.contiguous();
+    int chunk = Math.max(1, Math.min(q, RANK_ONE_CHUNK_ELEMENTS / Math.max(1, b * out)));
+    for (int q0 = 0; q0 < q; q0 += chunk) {
+      int qc = Math.min(chunk, q - q0);
+      double[] z = a.matmul(uu.slice(0, q0 * out, (q0 + qc) * out).t()).to(DType.F64).toDoubleArray();
+      contractRows(z, gd, b, qc, out, q0, res);
+    }
+    return Tensor.of(a.dtype(), res, q, b);
+  }
+
+  /** into[(q0 + j)·b + n] = Σ_o z[(n·qc + j)·out + o]·g[n·out + o] for n &lt; b, j &lt; qc. */
+  static void contractRows(double[] z, double[] g, int b, int qc, int out, int q0, double[] into) {
+    for (int n = 0; n < b; n++) {
+      int go = n * out;
+      for (int j = 0; j < qc; j++) {
+        int zo = (n * qc + j) * out;
+        double s = 0;
+        for (int o = 0; o < out; o++) s += z[zo + o] * g[go + o];
+        into[(q0 + j) * b + n] = s;
+      }
     }
   }
 

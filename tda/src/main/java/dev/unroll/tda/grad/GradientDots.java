@@ -45,6 +45,7 @@ public final class GradientDots {
     Tensor[] ub = split(task.layout(), u, params.get(0).dtype());
     Gradients.forEachTrainingBatch(task, params, batchSize, b -> {
       Tensor total = null;
+      toPass(b.pass(), ub);
       for (int k = 0; k < ub.length; k++) {
         Tensor d = b.pass().blockDots(k, b.outputGradients(), ub[k]);
         try (var s = GradMode.off()) {
@@ -57,6 +58,11 @@ public final class GradientDots {
         for (int i = 0; i < n; i++) into[q][column == null ? b.start() + i : column[b.start() + i]] += weight * d[q * n + i];
       }
     });
+  }
+
+  /** Moves the query blocks to the pass's device (once: later passes find them there). */
+  private static void toPass(CapturedPass pass, Tensor[] ub) {
+    for (int k = 0; k < ub.length; k++) ub[k] = pass.onDevice(ub[k]);
   }
 
   /** The rows of u [Q, P] split into blocks [Q, out, in], converted to {@code dtype}. */
@@ -78,6 +84,7 @@ public final class GradientDots {
     Tensor[] ub = split(layout, u, params.get(0).dtype());
     Gradients.forEachTrainingBatch(task, params, batchSize, b -> {
       int n = b.size();
+      toPass(b.pass(), ub);
       for (int k = 0; k < ub.length; k++) {
         double[] d = b.pass().blockDots(k, b.outputGradients(), ub[k]).toDoubleArray();
         for (int q = 0; q < ub[k].dim(0); q++) System.arraycopy(d, q * n, out[k][q], b.start(), n);

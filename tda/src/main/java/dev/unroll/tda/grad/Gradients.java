@@ -60,18 +60,21 @@ public final class Gradients {
     /** ∂(Σᵢ Lᵢ)/∂s for each captured call. */
     public List<Tensor> outputGradients() { return ds; }
 
-    /** Per-example gradients of the training loss, [B, P] in block order (computed on first use). */
+    /** Per-example gradients of the training loss, [B, P] in block order, on the CPU (computed on first use). */
     public Tensor gradients() {
-      if (flat == null) flat = pass.flatGradients(ds);
+      if (flat == null) flat = pass.flatGradients(ds).cpu();
       return flat;
     }
   }
 
-  /** Per-example gradients [B, P] (block order) of {@code objective} for the examples x, y at {@code params}. */
+  /**
+   * Per-example gradients [B, P] (block order) of {@code objective} for the examples x, y at
+   * {@code params}, on the CPU (computed on the pass's device).
+   */
   public static Tensor perExample(Module model, GradientLayout layout, List<Tensor> params, Tensor x, Targets y, Objective objective) {
     return CapturedPass.run(model, layout, params, x, pass -> {
       Tensor total = objective.perExample(pass.output(), y).sum();
-      return pass.flatGradients(pass.gradients(total, false));
+      return pass.flatGradients(pass.gradients(total, false)).cpu();
     });
   }
 

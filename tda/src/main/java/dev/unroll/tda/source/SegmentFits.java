@@ -135,8 +135,8 @@ final class SegmentFits {
           List<Tensor> g = pass.blockGradients(ds);
           try (var off = GradMode.off()) {
             for (int b = 0; b < nb; b++) {
-              Tensor r = basis.qS(b).t().matmul(g.get(b).to(DType.F64).mul(sqrtP.get(b))).matmul(basis.qA(b));
-              lambda[b] = lambda[b].add(r.mul(r).sum(0));
+              Tensor r = pass.onDevice(basis.qS(b)).t().matmul(g.get(b).to(DType.F64).mul(pass.onDevice(sqrtP.get(b)))).matmul(pass.onDevice(basis.qA(b)));
+              lambda[b] = pass.onDevice(lambda[b]).add(r.mul(r).sum(0));
             }
           }
         }
@@ -145,7 +145,7 @@ final class SegmentFits {
     }
     List<Tensor> out = new ArrayList<>();
     try (var off = GradMode.off()) {
-      for (Tensor l : lambda) out.add(l.div(n));
+      for (Tensor l : lambda) out.add(l.div(n).cpu());
     }
     return out;
   }

@@ -150,6 +150,32 @@ class ExactUnrollTest {
   }
 
   @Test
+  void float64SweepOfAFloat32RunEqualsTheTextbookRecursionOnItsStates() {
+    StageSpec s1 = new StageSpec("sgd", DataSpec.all("a"), OptimizerSpec.sgd(0, 0, false), LrSchedule.step(0.1, 0.7, 2), 5, 2, false, 2, 1, null, null);
+    RunConfig c = RunConfig.of(ModelSpec.mlp(Activation.TANH, 3, 3, 1), "mse", DType.F32, 5, s1);
+    // The oracle reads every state; the sweeps replay them from checkpoints (bit for bit the same states).
+    TrainResult all = Trainer.train(c, DATA, TrainOptions.inMemory().keep(Keep.ALL_STEPS));
+    TrainResult run = Trainer.train(c, DATA, TrainOptions.inMemory().keep(Keep.CHECKPOINTS));
+    int t = run.record().totalSteps();
+    double[][] norms = new double[QUERIES.size()][t + 1];
+    double[][] want = Textbook.scores(all, QUERIES, F, norms);
+    ExactUnroll.Result r64 = ExactUnroll.scores(run.trajectory(), QUERIES, F, new ExactUnroll.Options(2, 2).withSweepType(DType.F64).withAdjointTrace());
+    ExactUnroll.Result r32 = ExactUnroll.scores(run.trajectory(), QUERIES, F, ExactUnroll.Options.defaults());
+    assertEquals("F64", r64.stage(0).settings().get("sweep dtype"));
+    assertEquals(null, r32.adjointNorms());
+    for (int q = 0; q < want.length; q++) {
+      double largest = 0;
+      for (double v : want[q]) largest = Math.max(largest, Math.abs(v));
+      for (int i = 0; i < want[q].length; i++) {
+        assertEquals(want[q][i], r64.stage(0).get(q, i), 1e-12 * (1 + Math.abs(want[q][i])), "float64 sweep, query " + q + " example " + i);
+        // The float32 sweep: the same quantity up to float32 rounding over the sweep.
+        assertEquals(want[q][i], r32.stage(0).get(q, i), 1e-4 * largest, "float32 sweep, query " + q + " example " + i);
+      }
+      for (int k = 0; k <= t; k++) assertEquals(norms[q][k], r64.adjointNorms()[q][k], 1e-12 * norms[q][k], "adjoint norm, query " + q + " step " + k);
+    }
+  }
+
+  @Test
   void blocksThreadsAndReplayDoNotChangeAnyBit() {
     RunConfig c = twoStage();
     TrainResult all = Trainer.train(c, DATA, TrainOptions.inMemory().keep(Keep.ALL_STEPS));
@@ -180,6 +206,34 @@ class ExactUnrollTest {
         }
       }
     }
+  }
+
+  /** Classification (ReLU, cross-entropy, margin, momentum): SGD's closed-form adjoint against the graph of the update, in blocks of 3 queries. */
+  @Test
+  void sgdClosedFormAdjointEqualsTheGraphForCrossEntropy() {
+    Rng rng = new Rng(21);
+    int n = 12, nq = 5;
+    double[] x = new double[(n + nq) * 3];
+    int[] labels = new int[n + nq];
+    for (int i = 0; i < n + nq; i++) {
+      for (int j = 0; j < 3; j++) x[i * 3 + j] = rng.normal();
+      labels[i] = (x[i * 3] + x[i * 3 + 1] > 0 ? 1 : 0) + (x[i * 3 + 2] > 0.5 ? 1 : 0);
+    }
+    Dataset all = new Dataset("c", Tensor.of(x, n + nq, 3), new Targets.Classes(labels, 3));
+    int[] tr = new int[n], qs = new int[nq];
+    for (int i = 0; i < n; i++) tr[i] = i;
+    for (int i = 0; i < nq; i++) qs[i] = n + i;
+    Dataset train = all.subset(tr).withName("ctrain"), queries = all.subset(qs).withName("cq");
+    StageSpec s1 = new StageSpec("sgd", DataSpec.all("ctrain"), OptimizerSpec.sgd(0.9, 1e-3, false), LrSchedule.constant(0.1), 4, 3, false, 3, 1, null, null);
+    RunConfig c = RunConfig.of(ModelSpec.mlp(Activation.RELU, 3, 6, 5, 3), "cross_entropy", DType.F64, 8, s1);
+    TrainResult run = Trainer.train(c, DataSource.of(train), TrainOptions.inMemory().keep(Keep.CHECKPOINTS));
+    Measurement margin = new dev.unroll.nn.Margin();
+    Scores fast = ExactUnroll.scores(run.trajectory(), queries, margin, new ExactUnroll.Options(3, 1), false).stage(0);
+    Scores graph = ExactUnroll.scores(run.trajectory(), queries, margin, ExactUnroll.Options.defaults(), true).stage(0);
+    double scale = 0;
+    for (double[] r : graph.values()) for (double v : r) scale = Math.max(scale, Math.abs(v));
+    assertTrue(scale > 0);
+    for (int q = 0; q < nq; q++) for (int i = 0; i < n; i++) assertEquals(graph.get(q, i), fast.get(q, i), 1e-12 * scale, "query " + q + " example " + i);
   }
 
   @Test
