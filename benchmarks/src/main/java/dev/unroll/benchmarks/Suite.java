@@ -51,7 +51,7 @@ final class Suite {
       new Group("GEMM, MLP shapes (forward, weight gradient, input gradient)", "\\.GemmBench\\.simd$", Timing.SAMPLED,
           Map.of("shape", v("128x784x256", "128x256x10", "32x128x128"), "dtype", v("float32")),
           Map.of("shape", v("128x784x256", "784x128x256:TN", "128x256x784:NT", "32x128x128", "128x32x128:TN", "32x128x128:NT", "128x256x10", "256x128x10:TN", "128x10x256:NT")),
-          Map.of("shape", v("128x784x256", "128x256x10"), "dtype", v("float32"))),
+          Map.of("shape", v("128x784x256", "32x128x128", "128x256x10"), "dtype", v("float32"))),
       new Group("GEMM, scalar baseline", "\\.GemmBench\\.ScalarBaseline\\.", Timing.SAMPLED,
           Map.of("shape", v("32x128x128"), "dtype", v("float32")), DEFAULTS, null),
       new Group("elementwise kernels", "\\.ElementwiseBench\\.", Timing.SAMPLED, Map.of("dtype", v("float32"), "op", v("add", "exp", "sum")), DEFAULTS, null),
