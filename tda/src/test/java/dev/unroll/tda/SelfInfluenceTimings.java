@@ -47,7 +47,7 @@ import java.util.concurrent.Callable;
  * (replicated here through public APIs; SOURCE's over the first {@code sourceBatches} batches and
  * extrapolated). Also checks that both give the same values. Not a test: run with
  * {@code java -cp <test classpath> dev.unroll.tda.SelfInfluenceTimings DATA_DIR [sourceBatches [pairwise]]}
- * ({@code pairwise}: only the dot product and cosine pairwise scores).
+ * ({@code pairwise}: only the dot product and cosine pairwise scores; {@code source}: only SOURCE).
  */
 public final class SelfInfluenceTimings {
   private SelfInfluenceTimings() {}
@@ -71,6 +71,11 @@ public final class SelfInfluenceTimings {
     SourceInputs in = SourceInputs.of(run.trajectory(), task);
     load("start");
 
+    if (args.length > 2 && args[2].equals("source")) {
+      Source src = time("SOURCE fit", () -> Source.fit(in, SourceOptions.defaults().withFit(fit)));
+      time("SOURCE self (eigenbasis)", () -> src.selfInfluence().selfValues());
+      return;
+    }
     if (args.length > 2 && args[2].equals("pairwise")) {
       // Only the pairwise scores: the dot product (the same streamed GEMMs) beside the cosine.
       time("gradient dot pairwise", () -> GradientSimilarity.dot(task, params, so).values());
