@@ -65,7 +65,10 @@ public final class TracIn {
     return Scores.pairwise("tracin", values, settings(in, weighting, t));
   }
 
-  /** Self-influence Σ_c η_c ‖∇L(z_m, θ_c)‖² of every scored training example. */
+  /**
+   * Self-influence Σ_c η_c ‖∇L(z_m, θ_c)‖² of every scored training example (rank-one blocks as
+   * ‖g‖²·‖ā‖², {@link dev.unroll.tda.grad.CapturedPass#squaredNorms}).
+   */
   public static Scores selfInfluence(SourceInputs in, Weighting weighting, ScoreOptions o) {
     AttributionTask t = in.task();
     double[] out = new double[t.numTrain()];
@@ -75,7 +78,7 @@ public final class TracIn {
         double w = weight(in, seg, c, weighting);
         if (w == 0) continue;
         Gradients.forEachTrainingBatch(in.stageTask(seg.stage()), c.parameters(), o.trainBatchSize(), b -> {
-          double[] d = GradientDots.rowDots(b.gradients(), b.gradients());
+          double[] d = b.squaredNorms();
           for (int i = 0; i < d.length; i++) out[st.column(b.start() + i)] += w * d[i];
         });
       }

@@ -299,6 +299,46 @@ public final class CapturedPass {
     }
   }
 
+  /**
+   * The rank-one factors of block b's per-example gradients, {g [B, out], ā [B, in]} in float64 on
+   * this pass's backend, with ∇_{W̄_b} ℓₙ = gₙ āₙᵀ (ā in homogeneous coordinates: the bias column is
+   * the constant 1); null when the block is not rank one ({@link #isRankOne}).
+   */
+  public Tensor[] rankOneFactors(int block, List<Tensor> ds) {
+    if (!isRankOne(block)) return null;
+    int c = callsOf(block)[0];
+    try (var s = GradMode.off()) {
+      return new Tensor[] {gradientRows(c, ds.get(c)).to(DType.F64), activationRows(c).to(DType.F64)};
+    }
+  }
+
+  /**
+   * ‖∇_{W̄_b} ℓₙ‖² (Frobenius, bias column included) for every example n, float64 [B] on this pass's
+   * backend, of the sum whose ∂/∂s is {@code ds}. A rank-one block uses ‖g āᵀ‖² = ‖g‖²·‖ā‖² (two
+   * row sums, no per-example matrix); other blocks (convolutions, shared layers: a sum of outer
+   * products over rows) form their per-example gradients.
+   */
+  public Tensor blockSquaredNorms(int block, List<Tensor> ds) {
+    try (var s = GradMode.off()) {
+      Tensor[] f = rankOneFactors(block, ds);
+      if (f != null) return f[0].mul(f[0]).sum(1).mul(f[1].mul(f[1]).sum(1));
+      Tensor m = blockGradient(block, ds).to(DType.F64);
+      return m.mul(m).sum(1, 2);
+    }
+  }
+
+  /** ‖∇ℓₙ‖² over all blocks for every example n (the sum of {@link #blockSquaredNorms}), on the CPU. */
+  public double[] squaredNorms(List<Tensor> ds) {
+    Tensor total = null;
+    try (var s = GradMode.off()) {
+      for (int b = 0; b < layout.numBlocks(); b++) {
+        Tensor n = blockSquaredNorms(b, ds);
+        total = total == null ? n : total.add(n);
+      }
+    }
+    return total.toDoubleArray();
+  }
+
   /** Per-example gradients flattened in block order, [B, P]. */
   public Tensor flatGradients(List<Tensor> ds) {
     return layout.concat(blockGradients(ds));

@@ -42,6 +42,40 @@ public final class GradientDots {
     }
     if (into.length != u.dim(0)) throw new IllegalArgumentException("score matrix of " + into.length + " rows for " + u.dim(0) + " query vectors");
     if (column != null && column.length != task.numTrain()) throw new IllegalArgumentException("column map of " + column.length + " entries for " + task.numTrain() + " training examples");
+    stream(task, params, u, batchSize, (b, d) -> {
+      int n = b.size();
+      for (int q = 0; q < into.length; q++) {
+        for (int i = 0; i < n; i++) into[q][column == null ? b.start() + i : column[b.start() + i]] += weight * d[q * n + i];
+      }
+    });
+  }
+
+  /**
+   * score[q][n] = ⟨u_q, ∇L(z_n, θ)⟩ / ‖∇L(z_n, θ)‖ (0 for a zero gradient): with unit rows u_q, the
+   * gradient cosine. The norms come from {@link CapturedPass#squaredNorms} (‖g‖·‖ā‖ for rank-one
+   * blocks), so no per-example gradient of a Linear layer is formed.
+   */
+  public static double[][] pairwiseOverNorms(AttributionTask task, List<Tensor> params, Tensor u, int batchSize) {
+    double[][] out = new double[u.dim(0)][task.numTrain()];
+    check(task, u, out);
+    stream(task, params, u, batchSize, (b, d) -> {
+      int n = b.size();
+      double[] norm2 = b.squaredNorms();
+      for (int i = 0; i < n; i++) {
+        double inv = norm2[i] > 0 ? 1 / Math.sqrt(norm2[i]) : 0;
+        for (int q = 0; q < out.length; q++) out[q][b.start() + i] = d[q * n + i] * inv;
+      }
+    });
+    return out;
+  }
+
+  private interface BatchScores {
+    /** d[q·B + i] = ⟨u_q, ∇L(z_{start+i})⟩ for the batch. */
+    void accept(Gradients.TrainingBatch batch, double[] d);
+  }
+
+  /** ⟨u_q, ∇L(z_n)⟩ for every training batch, block by block ({@link CapturedPass#blockDots}), handed to {@code body}. */
+  private static void stream(AttributionTask task, List<Tensor> params, Tensor u, int batchSize, BatchScores body) {
     Tensor[] ub = split(task.layout(), u, params.get(0).dtype());
     Gradients.forEachTrainingBatch(task, params, batchSize, b -> {
       Tensor total = null;
@@ -52,11 +86,7 @@ public final class GradientDots {
           total = total == null ? d : total.add(d);
         }
       }
-      double[] d = total.toDoubleArray();
-      int n = b.size();
-      for (int q = 0; q < into.length; q++) {
-        for (int i = 0; i < n; i++) into[q][column == null ? b.start() + i : column[b.start() + i]] += weight * d[q * n + i];
-      }
+      body.accept(b, total.toDoubleArray());
     });
   }
 

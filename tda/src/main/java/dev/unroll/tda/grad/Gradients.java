@@ -60,6 +60,9 @@ public final class Gradients {
     /** ∂(Σᵢ Lᵢ)/∂s for each captured call. */
     public List<Tensor> outputGradients() { return ds; }
 
+    /** ‖∇L(z_n, θ)‖² of every example of the batch ({@link CapturedPass#squaredNorms}: rank-one blocks without per-example gradients). */
+    public double[] squaredNorms() { return pass.squaredNorms(ds); }
+
     /** Per-example gradients of the training loss, [B, P] in block order, on the CPU (computed on first use). */
     public Tensor gradients() {
       if (flat == null) flat = pass.flatGradients(ds).cpu();
@@ -75,6 +78,21 @@ public final class Gradients {
     return CapturedPass.run(model, layout, params, x, pass -> {
       Tensor total = objective.perExample(pass.output(), y).sum();
       return pass.flatGradients(pass.gradients(total, false)).cpu();
+    });
+  }
+
+  /**
+   * For training rows {@code rows} at {@code params}: per block b, the rank-one factors {g, ā} of the
+   * per-example training-loss gradients gₙ āₙᵀ ({@link CapturedPass#rankOneFactors}; float64, on the
+   * pass's device), or null for a block that is not rank one.
+   */
+  public static Tensor[][] trainingFactors(AttributionTask task, List<Tensor> params, int[] rows) {
+    Batch b = task.train().batch(rows);
+    return CapturedPass.run(task.model(), task.layout(), params, b.x(), pass -> {
+      List<Tensor> ds = pass.gradients(task.loss().perExample(pass.output(), b.y()).sum(), false);
+      Tensor[][] out = new Tensor[task.layout().numBlocks()][];
+      for (int k = 0; k < out.length; k++) out[k] = pass.rankOneFactors(k, ds);
+      return out;
     });
   }
 

@@ -9,6 +9,9 @@
  * identity. {@link dev.unroll.tda.grad.Gradients} streams the training set and computes query
  * gradients; {@link dev.unroll.tda.grad.GradientDots} scores fixed vectors against the streamed
  * training gradients (one GEMM per block and batch; rank-one blocks without forming the
- * per-example gradients).
+ * per-example gradients). A Linear layer's per-example gradient is rank one, g āᵀ, so its squared
+ * norm is ‖g‖²‖ā‖² ({@link dev.unroll.tda.grad.CapturedPass#squaredNorms}: gradient cosine, the
+ * gradient-dot and TracIn self-influences) and its factors g, ā serve the eigenbasis forms of K-FAC,
+ * EK-FAC and SOURCE ({@link dev.unroll.tda.grad.CapturedPass#rankOneFactors}).
  */
 package dev.unroll.tda.grad;

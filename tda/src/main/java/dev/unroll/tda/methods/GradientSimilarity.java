@@ -30,25 +30,24 @@ public final class GradientSimilarity {
     return Scores.pairwise("gradient-dot", values, settings(task, params, o));
   }
 
+  /**
+   * ⟨∇f, ∇L⟩/(‖∇f‖·‖∇L‖): the unit query gradients dotted with the streamed training gradients
+   * (rank-one blocks by one GEMM, {@link GradientDots}), divided by the training gradients' norms
+   * (‖g‖·‖ā‖ per rank-one block); zero gradients score 0.
+   */
   public static Scores cosine(AttributionTask task, List<Tensor> params, ScoreOptions o) {
-    double[][] values = new double[task.numQueries()][task.numTrain()];
+    double[][] values = new double[task.numQueries()][];
     InfluenceFunctions.forQueryChunks(task, params, o, (start, g) -> {
-      Tensor q = normalizeRows(g).to(params.get(0).dtype());
-      Gradients.forEachTrainingBatch(task, params, o.trainBatchSize(), b -> {
-        double[][] d = GradientDots.dots(q, normalizeRows(b.gradients()).to(q.dtype()));
-        for (int i = 0; i < d.length; i++) System.arraycopy(d[i], 0, values[start + i], b.start(), d[i].length);
-      });
+      double[][] part = GradientDots.pairwiseOverNorms(task, params, normalizeRows(g), o.trainBatchSize());
+      System.arraycopy(part, 0, values, start, part.length);
     });
     return Scores.pairwise("gradient-cosine", values, settings(task, params, o));
   }
 
-  /** ‖∇L(z_m)‖², the dot product's self-influence. */
+  /** ‖∇L(z_m)‖², the dot product's self-influence (rank-one blocks as ‖g‖²·‖ā‖², no per-example gradients). */
   public static Scores selfDot(AttributionTask task, List<Tensor> params, ScoreOptions o) {
     double[] v = new double[task.numTrain()];
-    Gradients.forEachTrainingBatch(task, params, o.trainBatchSize(), b -> {
-      Tensor g = b.gradients().to(DType.F64);
-      System.arraycopy(GradientDots.rowDots(g, g), 0, v, b.start(), b.size());
-    });
+    Gradients.forEachTrainingBatch(task, params, o.trainBatchSize(), b -> System.arraycopy(b.squaredNorms(), 0, v, b.start(), b.size()));
     return Scores.selfInfluence("gradient-dot", v, settings(task, params, o));
   }
 

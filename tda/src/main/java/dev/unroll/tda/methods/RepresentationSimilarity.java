@@ -69,10 +69,15 @@ public final class RepresentationSimilarity {
     return Scores.pairwise("representation/" + sim.name().toLowerCase(), v, settings(task, params, layer, orientation));
   }
 
-  /** sim(h(z_m), h(z_m)) × orientation: ‖h‖², 1 or 0. */
+  /**
+   * sim(h(z_m), h(z_m)) × orientation: ‖h‖², 1 or 0. Self-influence measures each example's own
+   * training loss (as every method's self-influence does), whatever the task's query measurement,
+   * and the loss is lower-is-better: the orientation is +1 (the diagonal of {@link #scores} on
+   * {@link AttributionTask#trainAsQueries()}).
+   */
   public static Scores selfInfluence(AttributionTask task, List<Tensor> params, String layer, Similarity sim, ScoreOptions o) {
     Tensor ht = features(task, params, task.train(), layer, o.trainBatchSize());
-    double orientation = defaultOrientation(task.measurement());
+    double orientation = defaultOrientation(task.trainAsQueries().measurement());
     double[] n2 = ht.mul(ht).sum(1).toDoubleArray();
     double[] v = new double[n2.length];
     for (int i = 0; i < v.length; i++) {
@@ -82,7 +87,9 @@ public final class RepresentationSimilarity {
         case NEGATIVE_L2 -> 0;
       };
     }
-    return Scores.selfInfluence("representation/" + sim.name().toLowerCase(), v, settings(task, params, layer, orientation));
+    Map<String, String> s = settings(task, params, layer, orientation);
+    s.put("measurement", "training loss");
+    return Scores.selfInfluence("representation/" + sim.name().toLowerCase(), v, s);
   }
 
   /** The representation [N, F] (float64) of every example of {@code data}: the named layer's input, flattened. */

@@ -151,7 +151,10 @@ public final class Source {
   /**
    * Self-influence τ(z_m, z_m) of every scored training example, the measurement being the training
    * loss L(z_m, θ_T): the diagonal of {@link #pairwise} on {@link AttributionTask#trainAsQueries()},
-   * computed batch by batch without the N × N matrix.
+   * computed batch by batch without the N × N matrix. For Kronecker curvatures of SGD-type stages on
+   * a model of rank-one blocks (an MLP) in the segments' eigenbases ({@link EigenbasisSelfInfluence});
+   * otherwise by forming u_ℓ for every training example and dotting it with every checkpoint's
+   * per-example gradients.
    */
   public Scores selfInfluence() {
     AttributionTask t = inputs.task();
@@ -159,7 +162,12 @@ public final class Source {
     double[] out = new double[n];
     int[][] rowOf = new int[inputs.stages().size()][];
     for (int s = 0; s < rowOf.length; s++) rowOf[s] = inputs.stages().get(s).rowsOfColumns(n);
+    EigenbasisSelfInfluence eigen = EigenbasisSelfInfluence.of(this);
     for (int[] rows : Gradients.ranges(n, options.score().trainBatchSize())) {
+      if (eigen != null) {
+        eigen.addBatch(rows, rowOf, out);
+        continue;
+      }
       Tensor g = Gradients.training(t, inputs.finalParameters(), rows);
       List<Tensor> u = segmentVectors(g);
       for (int l = 0; l < fitted.size(); l++) {

@@ -107,25 +107,66 @@ class BaselinesTest {
     assertThrows(IllegalArgumentException.class, () -> RepresentationSimilarity.scores(t, p, "nope", RepresentationSimilarity.Similarity.DOT, SO));
   }
 
+  /**
+   * Dot, cosine and the dot's self-influence against the materialised per-example gradients, on a
+   * convnet (general path) and an MLP (rank-one norms and dots).
+   */
   @Test
   void gradientSimilarityMatchesPerExampleGradients() {
-    AttributionTask t = Fixtures.conv(55, 6, 2);
-    List<Tensor> p = Fixtures.values(t.model());
-    double[] g = dev.unroll.tda.grad.Gradients.allTraining(t, p, 6).toDoubleArray();
-    double[] q = dev.unroll.tda.grad.Gradients.queries(t, p, 2).toDoubleArray();
-    int pd = t.layout().size();
-    Scores dot = GradientSimilarity.dot(t, p, SO), cos = GradientSimilarity.cosine(t, p, SO);
-    for (int i = 0; i < 2; i++) for (int m = 0; m < 6; m++) {
-      double d = 0, a = 0, b = 0;
-      for (int j = 0; j < pd; j++) {
-        d += q[i * pd + j] * g[m * pd + j];
-        a += q[i * pd + j] * q[i * pd + j];
-        b += g[m * pd + j] * g[m * pd + j];
+    for (AttributionTask t : List.of(Fixtures.conv(55, 6, 2), Fixtures.classification(57, 6, 2, 3, 4, 5, 3))) {
+      List<Tensor> p = Fixtures.values(t.model());
+      double[] g = dev.unroll.tda.grad.Gradients.allTraining(t, p, 6).toDoubleArray();
+      double[] q = dev.unroll.tda.grad.Gradients.queries(t, p, 2).toDoubleArray();
+      int pd = t.layout().size();
+      ScoreOptions so = SO.withTrainBatchSize(4);
+      Scores dot = GradientSimilarity.dot(t, p, so), cos = GradientSimilarity.cosine(t, p, so), self = GradientSimilarity.selfDot(t, p, so);
+      for (int m = 0; m < 6; m++) {
+        double b = 0;
+        for (int j = 0; j < pd; j++) b += g[m * pd + j] * g[m * pd + j];
+        assertEquals(b, self.selfValues()[m], 1e-12 * b);
+        for (int i = 0; i < 2; i++) {
+          double d = 0, a = 0;
+          for (int j = 0; j < pd; j++) {
+            d += q[i * pd + j] * g[m * pd + j];
+            a += q[i * pd + j] * q[i * pd + j];
+          }
+          assertEquals(d, dot.get(i, m), 1e-12 * Math.sqrt(a * b));
+          assertEquals(d / Math.sqrt(a * b), cos.get(i, m), 1e-12);
+        }
       }
-      assertEquals(d, dot.get(i, m), 1e-12 * Math.sqrt(a * b));
-      assertEquals(d / Math.sqrt(a * b), cos.get(i, m), 1e-12);
+      assertTrue(Double.isNaN(dot.effectScale()));
     }
-    assertTrue(Double.isNaN(dot.effectScale()));
+  }
+
+  /**
+   * Self-influence measures the training loss whatever the task's measurement: under the margin
+   * (orientation −1 for pairwise scores) the representation's self-influence is still the diagonal
+   * of its scores with the training loss as measurement, ‖h‖² ≥ 0 for the dot product.
+   */
+  @Test
+  void representationSelfInfluenceIsOrientedByTheTrainingLossNotTheQueryMeasurement() {
+    AttributionTask t = Fixtures.classification(58, 7, 2, 3, 3, 5, 3);
+    assertEquals(-1.0, RepresentationSimilarity.defaultOrientation(t.measurement()));
+    List<Tensor> p = Fixtures.values(t.model());
+    Tensor h = RepresentationSimilarity.features(t, p, t.train(), null, 7);
+    double[] hs = h.toDoubleArray();
+    int f = h.dim(1);
+    for (RepresentationSimilarity.Similarity s : RepresentationSimilarity.Similarity.values()) {
+      Scores self = RepresentationSimilarity.selfInfluence(t, p, null, s, SO);
+      double[] diag = RepresentationSimilarity.scores(t.trainAsQueries(), p, null, s, SO).selfValues();
+      assertTrue(Fixtures.relativeError(diag, self.selfValues()) < 1e-7 || s == RepresentationSimilarity.Similarity.NEGATIVE_L2, s.name());
+      assertEquals("1.0", self.settings().get("orientation"));
+      for (int m = 0; m < 7; m++) {
+        double n2 = 0;
+        for (int j = 0; j < f; j++) n2 += hs[m * f + j] * hs[m * f + j];
+        double want = switch (s) {
+          case DOT -> n2;
+          case COSINE -> 1;
+          case NEGATIVE_L2 -> 0;
+        };
+        assertEquals(want, self.selfValues()[m], 1e-12 * Math.max(1, n2), s.name());
+      }
+    }
   }
 
   @Test

@@ -126,6 +126,33 @@ class InfluenceTest {
     }
   }
 
+  /**
+   * K-FAC / EK-FAC self-influence in rank-one form, Σ_ab φ(Λ)_ab (Q_Sᵀg)_a² (Q_Aᵀā)_b² per block,
+   * equals gₙᵀ P gₙ with P applied to the materialised per-example gradients (the interface's
+   * default), on an MLP (rank one throughout) and a convnet (rotated per-example sums).
+   */
+  @Test
+  void kroneckerSelfInfluenceEqualsTheQuadraticFormOfTheMaterialisedGradients() {
+    for (AttributionTask t : List.of(Fixtures.classification(41, 10, 1, 3, 4, 5, 3), Fixtures.conv(42, 7, 1))) {
+      List<Tensor> p = Fixtures.values(t.model());
+      FitOptions fo = FitOptions.defaults().withBatchSize(4);
+      for (KroneckerCurvature c : List.of(Ekfac.ekfac(t, p, fo), Ekfac.kfac(t, p, fo))) {
+        Preconditioner pre = Preconditioners.kronecker(c, Damping.meanEigenvalue(0.1));
+        Preconditioner materialised = new Preconditioner() {
+          public String name() { return "materialised"; }
+
+          public java.util.Map<String, String> settings() { return java.util.Map.of(); }
+
+          public Tensor apply(Tensor g) { return pre.apply(g); }
+        };
+        dev.unroll.tda.grad.Gradients.forEachTrainingBatch(t, p, 4, b -> {
+          double[] want = materialised.selfInfluence(b), got = pre.selfInfluence(b);
+          assertTrue(Fixtures.relativeError(want, got) < 1e-11, c.kind() + ": relative error " + Fixtures.relativeError(want, got));
+        });
+      }
+    }
+  }
+
   @Test
   void eigenbasisScoringEqualsPreconditioningTheQueryGradients() {
     // The MLP's blocks are scored in the Kronecker eigenbasis, the convolutions by the default path.

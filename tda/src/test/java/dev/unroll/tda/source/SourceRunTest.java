@@ -155,6 +155,47 @@ class SourceRunTest {
     assertTrue(Oracle.relErr(new double[][] {fastPairs.selfValues()}, new double[][] {fastSelf.selfValues()}) < 1e-11);
   }
 
+  /**
+   * The eigenbasis self-influence (rank-one factors, one change of basis per segment boundary)
+   * against the materialised computation it replaces: u_ℓ = r̄_ℓᵀ S̄_{ℓ+1}ᵀ ⋯ S̄_Lᵀ ∇L(z, θ_T) formed
+   * for every training example in parameter coordinates ({@link Source#segmentVectors}) and dotted
+   * with each checkpoint's per-example gradients, on a two-stage run (four segments, two stages
+   * with their own examples). Adam's preconditioned segments keep the general path.
+   */
+  @ParameterizedTest
+  @EnumSource(value = SourceOptions.Curvature.class, names = {"EKFAC", "KFAC"})
+  void eigenbasisSelfInfluenceEqualsTheMaterialisedSegmentVectors(SourceOptions.Curvature curvature) {
+    Runs.Run run = Runs.twoStage(0.9);
+    SourceOptions o = DENSE.withCurvature(curvature).withFit(FitOptions.of(FisherType.EXPECTED).withBatchSize(4)).withScore(new ScoreOptions(3, 2, 0));
+    SourceInputs in = run.inputs();
+    Source src = Source.fit(in, o);
+    assertTrue(src.segments().size() >= 3, "the run should have several segment boundaries");
+    assertTrue(EigenbasisSelfInfluence.of(src) != null, "an SGD run of an MLP takes the eigenbasis path");
+    AttributionTask t = in.task();
+    int n = t.numTrain();
+    double[] want = new double[n];
+    List<dev.unroll.autodiff.Tensor> u = src.segmentVectors(dev.unroll.tda.grad.Gradients.training(t, in.finalParameters(), Oracle.all(n)));
+    for (int l = 0; l < src.segments().size(); l++) {
+      SourceSegment seg = src.segments().get(l).segment();
+      SourceStage st = in.stages().get(seg.stage());
+      double[] ul = u.get(l).toDoubleArray();
+      int pd = t.layout().size();
+      for (SourceCheckpoint c : seg.checkpoints()) {
+        double[] g = dev.unroll.tda.grad.Gradients.training(in.stageTask(seg.stage()), c.parameters(), Oracle.all(st.size())).toDoubleArray();
+        for (int i = 0; i < st.size(); i++) {
+          int m = st.column(i);
+          double d = 0;
+          for (int j = 0; j < pd; j++) d += ul[m * pd + j] * g[i * pd + j];
+          want[m] += in.stageWeight(seg.stage()) / seg.numCheckpoints() * d;
+        }
+      }
+    }
+    double err = Oracle.relErr(new double[][] {want}, new double[][] {src.selfInfluence().selfValues()});
+    assertTrue(err < 1e-10, curvature + ": relative error " + err);
+    Source adam = Source.fit(Runs.adam(false, 1e-2).inputs(), SourceOptions.defaults().withFit(FitOptions.defaults().withBatchSize(4)));
+    assertTrue(EigenbasisSelfInfluence.of(adam) == null, "preconditioned segments keep the general path");
+  }
+
   @Test
   void tracInSumsLearningRateWeightedGradientDotsOverTheCheckpointsOfEachStage() {
     Runs.Run run = Runs.twoStage(0.9);
@@ -181,7 +222,20 @@ class SourceRunTest {
       }
       Scores t = TracIn.pairwise(in, w, new ScoreOptions(4, 2, 1));
       assertTrue(Oracle.relErr(expected, t.values()) < 1e-12, w + ": relative error " + Oracle.relErr(expected, t.values()));
+      double[] expectedSelf = new double[11];
+      for (Segment g : rec.segments()) {
+        int s = g.stage();
+        Dataset sd = task.train().subset(STAGES[s]);
+        double lrSum = 0;
+        for (int k = g.startStep(); k < g.endStep(); k++) lrSum += rec.lr(k);
+        for (int c : g.checkpointSteps()) {
+          double eta = w == TracIn.Weighting.STEP_LR ? rec.lr(c - 1) : lrSum * (s == 0 ? 10 : 1) / g.checkpointSteps().length * 11.0 / sd.size();
+          double[][] tg = Oracle.lossGradients(model, task.loss(), sd, Oracle.flat(model, tr.at(c).parameterList()));
+          for (int i = 0; i < sd.size(); i++) expectedSelf[STAGES[s][i]] += eta * Oracle.dot(tg[i], tg[i]);
+        }
+      }
       Scores self = TracIn.selfInfluence(in, w, ScoreOptions.defaults());
+      assertTrue(Oracle.relErr(new double[][] {expectedSelf}, new double[][] {self.selfValues()}) < 1e-12, w + ": self-influence against the per-example gradients");
       Scores diag = TracIn.pairwise(in.withTask(task.trainAsQueries()), w, ScoreOptions.defaults());
       assertTrue(Oracle.relErr(new double[][] {diag.selfValues()}, new double[][] {self.selfValues()}) < 1e-12);
       assertEquals(w == TracIn.Weighting.LEARNING_TIME, !Double.isNaN(t.effectScale()));
