@@ -58,7 +58,7 @@ public final class Evaluations {
      * 40 left-out points; subset removal of 1, 2, 5 and 10% for 5 queries; panels of 4 queries
      * with 5 images each side. For image data (retrains cost seconds) removal is limited to SOURCE
      * (L=3), EK-FAC influence, TracIn and gradient dot, and SOURCE's self-influence is left out
-     * (on 6144 FashionMNIST images it runs for well over 10 minutes on 2 cores).
+     * (on 6144 FashionMNIST images it runs for 4.5–9.5 minutes on 2 shared cores).
      */
     public static Plan quick(boolean image) {
       return new Plan(40, 5, new double[] {0.01, 0.02, 0.05, 0.10}, 4, 5, image ? java.util.Set.of("SOURCE (L=3)", "EK-FAC influence", "TracIn", "gradient dot") : null,

@@ -32,8 +32,10 @@ public final class SelfInfluences {
   private SelfInfluences() {}
 
   /**
-   * SOURCE on the recorded segments. Its self-influence preconditions every training example's
-   * full gradient in every segment, so it costs about N / Q times its pairwise scores.
+   * SOURCE on the recorded segments. For all-Linear models its self-influence works in each
+   * segment's eigenbasis from the rank-one factors of the per-example gradients, but every earlier
+   * segment still changes basis once per example: the most expensive self-influence here (4.5–9.5
+   * minutes on 6144 FashionMNIST images on 2 shared cores).
    */
   public static final String SOURCE = "SOURCE (recorded segments)";
 
