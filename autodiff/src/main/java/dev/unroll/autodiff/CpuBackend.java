@@ -103,17 +103,50 @@ public final class CpuBackend implements Backend {
     }
   }
 
+  /**
+   * Elementwise work of at least this many elements is split over the kernel threads: below it the
+   * hand-off costs more than a second core saves; above it such ops are bound by memory bandwidth,
+   * which one core does not saturate (a per-example gradient batch writes gigabytes).
+   */
+  static final int PARALLEL_MIN = 1 << 16;
+
+  /**
+   * {@link #forEachRun} split along axis 0 into contiguous blocks, one chunk each, when the shape is
+   * large and the calling thread may use more than one kernel thread. Every element is computed by
+   * the same kernel on the same inputs either way, so the result does not depend on the split.
+   */
+  private static void forEachRunParallel(int[] shape, int[][] strides, int[] base, RunBody body) {
+    int threads = Parallel.threads();
+    if (threads <= 1 || shape.length == 0 || shape[0] < 2 || Shape.numel(shape) < PARALLEL_MIN) {
+      forEachRun(shape, strides, base, body);
+      return;
+    }
+    int chunks = Math.min(shape[0], 2 * threads);
+    Parallel.forChunks(chunks, c -> {
+      int lo = Parallel.rangeStart(shape[0], chunks, 1, c), hi = Parallel.rangeStart(shape[0], chunks, 1, c + 1);
+      if (lo == hi) return;
+      int[] sub = shape.clone();
+      sub[0] = hi - lo;
+      int[] b = base.clone();
+      for (int o = 0; o < b.length; o++) b[o] += lo * strides[o][0];
+      forEachRun(sub, strides, b, body);
+    });
+  }
+
   // ------------------------------------------------------------------ elementwise
 
   @Override
   public Tensor unary(UnaryOp op, Tensor x) {
     Tensor y = alloc(x.dtype, x.shape.clone());
     if (x.isContiguous()) {
-      if (x.dtype == DType.F64) k.unary(op, x.d, x.offset, 1, y.d, 0, y.numel());
-      else k.unary(op, x.f, x.offset, 1, y.f, 0, y.numel());
+      int[] flat = {y.numel()};
+      forEachRunParallel(flat, new int[][] {{1}, {1}}, new int[] {x.offset, 0}, (o, s, n) -> {
+        if (x.dtype == DType.F64) k.unary(op, x.d, o[0], 1, y.d, o[1], n);
+        else k.unary(op, x.f, o[0], 1, y.f, o[1], n);
+      });
       return y;
     }
-    forEachRun(x.shape, new int[][] {x.strides, y.strides}, new int[] {x.offset, 0}, (o, s, n) -> {
+    forEachRunParallel(x.shape, new int[][] {x.strides, y.strides}, new int[] {x.offset, 0}, (o, s, n) -> {
       if (x.dtype == DType.F64) k.unary(op, x.d, o[0], s[0], y.d, o[1], n);
       else k.unary(op, x.f, o[0], s[0], y.f, o[1], n);
     });
@@ -126,7 +159,7 @@ public final class CpuBackend implements Backend {
     Tensor z = alloc(a.dtype, shape);
     int[] sa = Shape.broadcastStrides(a.shape, a.strides, shape);
     int[] sb = Shape.broadcastStrides(b.shape, b.strides, shape);
-    forEachRun(shape, new int[][] {sa, sb, z.strides}, new int[] {a.offset, b.offset, 0}, (o, s, n) -> {
+    forEachRunParallel(shape, new int[][] {sa, sb, z.strides}, new int[] {a.offset, b.offset, 0}, (o, s, n) -> {
       if (a.dtype == DType.F64) k.binary(op, a.d, o[0], s[0], b.d, o[1], s[1], z.d, o[2], n);
       else k.binary(op, a.f, o[0], s[0], b.f, o[1], s[1], z.f, o[2], n);
     });
@@ -140,8 +173,10 @@ public final class CpuBackend implements Backend {
       return binary(BinaryOp.MUL, g, unary(UnaryOp.STEP, x));
     }
     Tensor z = alloc(g.dtype, g.shape.clone());
-    if (g.dtype == DType.F64) k.mulStep(g.d, g.offset, x.d, x.offset, z.d, 0, z.numel());
-    else k.mulStep(g.f, g.offset, x.f, x.offset, z.f, 0, z.numel());
+    forEachRunParallel(new int[] {z.numel()}, new int[][] {{1}, {1}, {1}}, new int[] {g.offset, x.offset, 0}, (o, s, n) -> {
+      if (g.dtype == DType.F64) k.mulStep(g.d, o[0], x.d, o[1], z.d, o[2], n);
+      else k.mulStep(g.f, o[0], x.f, o[1], z.f, o[2], n);
+    });
     return z;
   }
 
@@ -156,7 +191,7 @@ public final class CpuBackend implements Backend {
   public void copyInto(Tensor src, Tensor dst) {
     if (src.dtype != dst.dtype || !Arrays.equals(src.shape, dst.shape)) throw new IllegalArgumentException("copyInto: " + src.dtype + Shape.str(src.shape) + " into " + dst.dtype + Shape.str(dst.shape));
     Tensor s = src.cpu();
-    forEachRun(s.shape, new int[][] {s.strides, dst.strides}, new int[] {s.offset, dst.offset}, (o, st, n) -> {
+    forEachRunParallel(s.shape, new int[][] {s.strides, dst.strides}, new int[] {s.offset, dst.offset}, (o, st, n) -> {
       if (st[0] == 1 && st[1] == 1) {
         if (s.dtype == DType.F64) System.arraycopy(s.d, o[0], dst.d, o[1], n);
         else System.arraycopy(s.f, o[0], dst.f, o[1], n);
@@ -220,6 +255,7 @@ public final class CpuBackend implements Backend {
     int[] sa = Shape.broadcastStrides(batchA, Arrays.copyOf(aa.strides, ra - 2), batch);
     int[] sb = Shape.broadcastStrides(batchB, Arrays.copyOf(bb.strides, rb - 2), batch);
     int count = Shape.numel(batch);
+    int[] offA = new int[count], offB = new int[count];
     int[] idx = new int[batch.length];
     for (int bi = 0; bi < count; bi++) {
       int oa = aa.offset, ob = bb.offset;
@@ -227,12 +263,21 @@ public final class CpuBackend implements Backend {
         oa += idx[d] * sa[d];
         ob += idx[d] * sb[d];
       }
-      gemmStrided(aa, ta, oa, lda, bb, tb, ob, ldb, m, n, kk, c, bi * m * n);
+      offA[bi] = oa;
+      offB[bi] = ob;
       for (int d = batch.length - 1; d >= 0; d--) {
         if (++idx[d] < batch[d]) break;
         idx[d] = 0;
       }
     }
+    // Many products: one per thread at a time, each on one thread, rather than every small product
+    // split over the threads with a hand-off each (the GEMM's bits do not depend on its thread count).
+    int chunks = Math.min(count, 4 * Parallel.threads());
+    Parallel.forChunks(chunks, ch -> {
+      for (int bi = Parallel.rangeStart(count, chunks, 1, ch), end = Parallel.rangeStart(count, chunks, 1, ch + 1); bi < end; bi++) {
+        gemmStrided(aa, ta, offA[bi], lda, bb, tb, offB[bi], ldb, m, n, kk, c, bi * m * n);
+      }
+    });
     return c;
   }
 

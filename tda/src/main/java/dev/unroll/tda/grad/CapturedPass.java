@@ -4,6 +4,7 @@ import dev.unroll.autodiff.Autograd;
 import dev.unroll.autodiff.Backend;
 import dev.unroll.autodiff.DType;
 import dev.unroll.autodiff.GradMode;
+import dev.unroll.autodiff.RankOneDots;
 import dev.unroll.autodiff.Tensor;
 import dev.unroll.nn.Capture;
 import dev.unroll.nn.KfacLayer;
@@ -250,11 +251,6 @@ public final class CapturedPass {
       if (isRankOne(block)) {
         int c = callsOf(block)[0];
         Tensor a = activationRows(c), g = gradientRows(c, ds.get(c));
-        // On a device the product stays there in one piece; on the CPU it goes by query chunks.
-        if (!backend().isCpu()) {
-          Tensor z = a.matmul(u.reshape(q * bl.out(), bl.in()).t());
-          return z.reshape(batch, q, bl.out()).mul(g.reshape(batch, 1, bl.out())).sum(2).t();
-        }
         return rankOneDots(a, g, u.reshape(q * bl.out(), bl.in()), q, bl.out());
       }
       Tensor m = blockGradient(block, ds).reshape(batch, bl.size());
@@ -262,40 +258,19 @@ public final class CapturedPass {
     }
   }
 
-  /** Elements of the [B, chunk·out] product {@link #rankOneDots} forms at a time (1 MiB of float64). */
-  static final int RANK_ONE_CHUNK_ELEMENTS = 1 << 17;
-
   /**
    * d[q, n] = ⟨gₙaₙᵀ, U_q⟩ = Σ_o gₙ,o·(aₙ·U_q[o, :]) for activation rows a [B, in], output-gradient
-   * rows g [B, out] and query blocks u [Q·out, in]: one product a·u_chunkᵀ per chunk of queries,
-   * contracted with g row by row. Chunking keeps the intermediate small: formed for all queries at
-   * once it is B·Q·out values (13 MB per layer and batch for Concrete's 103 queries), whose
-   * allocation cost more than the product itself. Result [Q, B] in a's dtype.
+   * rows g [B, out] and query blocks u [Q·out, in] of one dtype, as [Q, B]: on the CPU by
+   * {@link RankOneDots} (chunks of queries, never the B·Q·out intermediate whole: 13 MB per layer
+   * and batch for Concrete's 103 queries, whose allocation cost more than the product); on a device
+   * as one product a·uᵀ contracted with g there.
    */
-  static Tensor rankOneDots(Tensor a, Tensor g, Tensor u, int q, int out) {
-    int b = a.dim(0);
-    double[] res = new double[q * b];
-    double[] gd = g.to(DType.F64).toDoubleArray();
-    Tensor uu = u.contiguous();
-    int chunk = Math.max(1, Math.min(q, RANK_ONE_CHUNK_ELEMENTS / Math.max(1, b * out)));
-    for (int q0 = 0; q0 < q; q0 += chunk) {
-      int qc = Math.min(chunk, q - q0);
-      double[] z = a.matmul(uu.slice(0, q0 * out, (q0 + qc) * out).t()).to(DType.F64).toDoubleArray();
-      contractRows(z, gd, b, qc, out, q0, res);
-    }
-    return Tensor.of(a.dtype(), res, q, b);
-  }
-
-  /** into[(q0 + j)·b + n] = Σ_o z[(n·qc + j)·out + o]·g[n·out + o] for n &lt; b, j &lt; qc. */
-  static void contractRows(double[] z, double[] g, int b, int qc, int out, int q0, double[] into) {
-    for (int n = 0; n < b; n++) {
-      int go = n * out;
-      for (int j = 0; j < qc; j++) {
-        int zo = (n * qc + j) * out;
-        double s = 0;
-        for (int o = 0; o < out; o++) s += z[zo + o] * g[go + o];
-        into[(q0 + j) * b + n] = s;
-      }
+  public static Tensor rankOneDots(Tensor a, Tensor g, Tensor u, int q, int out) {
+    try (var s = GradMode.off()) {
+      if (a.backend().isCpu()) return RankOneDots.compute(a, g, u, q, out);
+      Tensor z = a.matmul(u.t());
+      int b = a.dim(0);
+      return z.reshape(b, q, out).mul(g.reshape(b, 1, out)).sum(2).t();
     }
   }
 

@@ -42,12 +42,36 @@ public final class GradientDots {
     }
     if (into.length != u.dim(0)) throw new IllegalArgumentException("score matrix of " + into.length + " rows for " + u.dim(0) + " query vectors");
     if (column != null && column.length != task.numTrain()) throw new IllegalArgumentException("column map of " + column.length + " entries for " + task.numTrain() + " training examples");
-    stream(task, params, u, batchSize, (b, d) -> {
+    accumulate(task, params, plain(split(task.layout(), u, params.get(0).dtype())), batchSize, weight, into, column);
+  }
+
+  /**
+   * into[q][column[n]] += weight·Σ_b ⟨u_q,b, ∇_b L(z_n, θ)⟩ with the query side given block by block
+   * ({@link BlockQueries}: as vectors, or in a Kronecker eigenbasis); column null = identity.
+   */
+  public static void accumulate(AttributionTask task, List<Tensor> params, BlockQueries[] blocks, int batchSize, double weight, double[][] into, int[] column) {
+    if (blocks.length != task.layout().numBlocks()) throw new IllegalArgumentException(blocks.length + " query blocks for a model of " + task.layout().numBlocks() + " gradient blocks");
+    for (BlockQueries b : blocks) {
+      if (b.rows() != into.length) throw new IllegalArgumentException("score matrix of " + into.length + " rows for " + b.rows() + " query vectors");
+    }
+    if (column != null && column.length != task.numTrain()) throw new IllegalArgumentException("column map of " + column.length + " entries for " + task.numTrain() + " training examples");
+    stream(task, params, blocks, batchSize, (b, d) -> {
       int n = b.size();
       for (int q = 0; q < into.length; q++) {
         for (int i = 0; i < n; i++) into[q][column == null ? b.start() + i : column[b.start() + i]] += weight * d[q * n + i];
       }
     });
+  }
+
+  /** The rows of u [Q, P] (block order) as query blocks in {@code dtype}, scored as they are. */
+  public static BlockQueries[] blocks(GradientLayout layout, Tensor u, dev.unroll.autodiff.DType dtype) {
+    return plain(split(layout, u, dtype));
+  }
+
+  private static BlockQueries[] plain(Tensor[] ub) {
+    BlockQueries[] out = new BlockQueries[ub.length];
+    for (int k = 0; k < ub.length; k++) out[k] = new BlockQueries.Plain(ub[k]);
+    return out;
   }
 
   /**
@@ -58,7 +82,7 @@ public final class GradientDots {
   public static double[][] pairwiseOverNorms(AttributionTask task, List<Tensor> params, Tensor u, int batchSize) {
     double[][] out = new double[u.dim(0)][task.numTrain()];
     check(task, u, out);
-    stream(task, params, u, batchSize, (b, d) -> {
+    stream(task, params, plain(split(task.layout(), u, params.get(0).dtype())), batchSize, (b, d) -> {
       int n = b.size();
       double[] norm2 = b.squaredNorms();
       for (int i = 0; i < n; i++) {
@@ -74,14 +98,12 @@ public final class GradientDots {
     void accept(Gradients.TrainingBatch batch, double[] d);
   }
 
-  /** ⟨u_q, ∇L(z_n)⟩ for every training batch, block by block ({@link CapturedPass#blockDots}), handed to {@code body}. */
-  private static void stream(AttributionTask task, List<Tensor> params, Tensor u, int batchSize, BatchScores body) {
-    Tensor[] ub = split(task.layout(), u, params.get(0).dtype());
+  /** ⟨u_q, ∇L(z_n)⟩ for every training batch, block by block ({@link BlockQueries#dots}), handed to {@code body}. */
+  private static void stream(AttributionTask task, List<Tensor> params, BlockQueries[] ub, int batchSize, BatchScores body) {
     Gradients.forEachTrainingBatch(task, params, batchSize, b -> {
       Tensor total = null;
-      toPass(b.pass(), ub);
       for (int k = 0; k < ub.length; k++) {
-        Tensor d = b.pass().blockDots(k, b.outputGradients(), ub[k]);
+        Tensor d = ub[k].dots(b.pass(), k, b.outputGradients());
         try (var s = GradMode.off()) {
           total = total == null ? d : total.add(d);
         }

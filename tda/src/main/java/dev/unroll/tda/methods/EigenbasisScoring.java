@@ -9,7 +9,9 @@ import dev.unroll.tda.AttributionTask;
 import dev.unroll.tda.curvature.KroneckerCurvature;
 import dev.unroll.tda.curvature.KroneckerEigen;
 import dev.unroll.tda.curvature.SpectralFunction;
+import dev.unroll.tda.grad.BlockQueries;
 import dev.unroll.tda.grad.CapturedPass;
+import dev.unroll.tda.grad.GradientDots;
 import dev.unroll.tda.grad.GradientLayout;
 import dev.unroll.tda.grad.Gradients;
 import java.util.ArrayList;
@@ -23,8 +25,8 @@ import java.util.List;
  * τ_b(q, n) = Σ_ij φ(Λ)_ij (u_q)_i (v_q)_j (uₙ)_i (vₙ)_j = uₙᵀ M_q vₙ with M_q = φ(Λ) ⊙ (u_q v_qᵀ):
  * the queries are never rotated with full matrix products nor rotated back (the default path costs
  * four products of [out × in] matrices per query and block), the training factors are rotated per
- * batch at B·(out² + in²), and the score is one GEMM V·[M_1; ...; M_Q]ᵀ per block and batch, as in
- * {@link CapturedPass#blockDots}. Other blocks (convolutions, shared layers) take the default path:
+ * batch at B·(out² + in²), and the score is one GEMM V·[M_1; ...; M_Q]ᵀ per block and batch
+ * ({@link BlockQueries.Eigenbasis}). Other blocks (convolutions, shared layers) take the default path:
  * φ(G) applied to the query's block gradient, dotted with the training gradients.
  */
 final class EigenbasisScoring {
@@ -64,40 +66,16 @@ final class EigenbasisScoring {
         return null;
       });
     }
-    Tensor[] m = new Tensor[nb];
+    BlockQueries[] blocks = new BlockQueries[nb];
     try (var s = GradMode.off()) {
       for (int b = 0; b < nb; b++) {
         List<Tensor> l = parts.get(b);
-        m[b] = (l.size() == 1 ? l.get(0) : Ops.concat(0, l.toArray(new Tensor[0]))).to(dt).contiguous();
+        Tensor m = l.size() == 1 ? l.get(0) : Ops.concat(0, l.toArray(new Tensor[0]));
+        blocks[b] = rankOne[b] ? new BlockQueries.Eigenbasis(c.layer(b).qS(), c.layer(b).qA(), m) : new BlockQueries.Plain(m.to(dt).contiguous());
       }
     }
     double[][] out = new double[q][task.numTrain()];
-    Gradients.forEachTrainingBatch(task, params, o.trainBatchSize(), tb -> {
-      CapturedPass pass = tb.pass();
-      List<Tensor> ds = tb.outputGradients();
-      int n = tb.size();
-      Tensor total = null;
-      try (var s = GradMode.off()) {
-        for (int b = 0; b < nb; b++) {
-          Tensor d;
-          if (rankOne[b]) {
-            if (!pass.isRankOne(b)) throw new IllegalStateException("block " + layout.block(b).name() + " is rank one for the queries but not for the training examples");
-            KroneckerEigen e = c.layer(b);
-            GradientLayout.Block bl = layout.block(b);
-            int call = pass.callsOf(b)[0];
-            Tensor u = pass.gradientRows(call, ds.get(call)).to(DType.F64).matmul(e.qS()).to(dt);
-            Tensor v = pass.activationRows(call).to(DType.F64).matmul(e.qA()).to(dt);
-            Tensor z = v.matmul(m[b].reshape(q * bl.out(), bl.in()).t());
-            d = z.reshape(n, q, bl.out()).mul(u.reshape(n, 1, bl.out())).sum(2).t();
-          } else {
-            d = pass.blockDots(b, ds, m[b]);
-          }
-          total = total == null ? d : total.add(d);
-        }
-      }
-      double[] flat = total.toDoubleArray();
-      for (int i = 0; i < q; i++) System.arraycopy(flat, i * n, out[i], tb.start(), n);
-    });
+    GradientDots.accumulate(task, params, blocks, o.trainBatchSize(), 1.0, out, null);
     return out;
   }
 }

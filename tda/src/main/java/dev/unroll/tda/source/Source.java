@@ -8,7 +8,11 @@ import dev.unroll.nn.data.Dataset;
 import dev.unroll.tda.AttributionTask;
 import dev.unroll.tda.Scores;
 import dev.unroll.tda.curvature.Fingerprints;
+import dev.unroll.tda.curvature.KroneckerCurvature;
+import dev.unroll.tda.curvature.KroneckerEigen;
+import dev.unroll.tda.grad.BlockQueries;
 import dev.unroll.tda.grad.GradientDots;
+import dev.unroll.tda.grad.GradientLayout;
 import dev.unroll.tda.grad.Gradients;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -128,14 +132,53 @@ public final class Source {
     for (int[] rows : Gradients.ranges(q, chunk)) {
       AttributionTask sub = t.withQueries(queries.subset(rows));
       Tensor g = Gradients.queries(sub, inputs.finalParameters(), options.score().queryBatchSize());
-      double[][] part = score(segmentVectors(g), rows.length, n);
+      double[][] part = score(segmentQueries(g), rows.length, n);
       System.arraycopy(part, 0, values, rows[0], part.length);
     }
     return Scores.pairwise(methodName(), values, settings(t));
   }
 
+  /**
+   * u_ℓ of {@link #segmentVectors} as query blocks for the training sweeps: a segment with a
+   * Kronecker curvature in SGD coordinates keeps its u_ℓ in its eigenbasis, u_ℓ = Q_S [φ_r(Λ) ⊙ R] Q_Aᵀ
+   * with R the rotated v, and is scored there ({@link BlockQueries.Eigenbasis}); only the propagated
+   * v is rotated back. That saves one of the three [Q, out, in]·(out + in) rotations per segment.
+   */
+  List<BlockQueries[]> segmentQueries(Tensor queryGradients) {
+    GradientLayout layout = inputs.task().layout();
+    DType dt = inputs.finalParameters().get(0).dtype();
+    BlockQueries[][] out = new BlockQueries[fitted.size()][];
+    Tensor v;
+    try (var g = GradMode.off()) {
+      v = queryGradients.detach().to(DType.F64);
+      for (int l = fitted.size() - 1; l >= 0; l--) {
+        FittedSegment f = fitted.get(l);
+        if (f.curvature() instanceof SegmentCurvature.Kronecker k && f.sqrtPreconditioner() == null) {
+          KroneckerCurvature kc = k.curvature();
+          BlockQueries[] bq = new BlockQueries[layout.numBlocks()];
+          List<Tensor> next = new ArrayList<>();
+          for (int b = 0; b < bq.length; b++) {
+            KroneckerEigen e = kc.layer(b);
+            Tensor r = e.rotate(layout.blockOf(v, b));
+            bq[b] = new BlockQueries.Eigenbasis(e.qS(), e.qA(), r.mul(e.map(f.gainFunction())));
+            if (l > 0) next.add(e.unrotate(r.mul(e.map(f.propagateFunction()))));
+          }
+          out[l] = bq;
+          if (l > 0) v = layout.concat(next);
+        } else if (l == 0) {
+          out[l] = GradientDots.blocks(layout, f.gain(v), dt);
+        } else {
+          Tensor[] up = f.gainAndPropagate(v);
+          out[l] = GradientDots.blocks(layout, up[0], dt);
+          v = up[1];
+        }
+      }
+    }
+    return Arrays.asList(out);
+  }
+
   /** Σ_ℓ (w_ℓ/C_ℓ) Σ_c ⟨u_ℓ, ∇L(z, θ_c)⟩ for every query row and scored training example, one streaming sweep per checkpoint over its stage's data. */
-  private double[][] score(List<Tensor> u, int q, int n) {
+  private double[][] score(List<BlockQueries[]> u, int q, int n) {
     double[][] out = new double[q][n];
     int trainBatch = options.score().trainBatchSize();
     for (int l = 0; l < fitted.size(); l++) {

@@ -40,7 +40,7 @@ class GradientDotsTest {
   void rankOneBlocksScoredInSeveralQueryChunksGiveTheExplicitDotProducts() {
     // Block 0 has 64 outputs: 40 examples × 64 × 60 queries exceeds one chunk of the product.
     AttributionTask t = Fixtures.classification(76, 40, 1, 3, 3, 64, 3);
-    assertTrue(40 * 64 * 60 > CapturedPass.RANK_ONE_CHUNK_ELEMENTS);
+    assertTrue(40 * 64 * 60 > dev.unroll.autodiff.RankOneDots.CHUNK_ELEMENTS);
     List<Tensor> p = Fixtures.values(t.model());
     Tensor u = Tensor.randn(new Rng(77), DType.F64, 60, t.layout().size());
     assertTrue(Fixtures.relativeError(reference(t, p, u), GradientDots.pairwise(t, p, u, 40)) < 1e-13);

@@ -1,0 +1,92 @@
+package dev.unroll.tda.grad;
+
+import dev.unroll.autodiff.DType;
+import dev.unroll.autodiff.GradMode;
+import dev.unroll.autodiff.Tensor;
+import java.util.List;
+
+/**
+ * The query side of one gradient block in a streaming score ⟨u_q, ∇_{W̄_b} L(z)⟩ over training
+ * examples z ({@link GradientDots}): either the vectors themselves, or vectors held in a Kronecker
+ * eigenbasis, u_q = Q_S M_q Q_Aᵀ, as a curvature's spectral function leaves them. The second is
+ * scored without rotating back: for a rank-one per-example gradient g āᵀ,
+ * ⟨Q_S M_q Q_Aᵀ, g āᵀ⟩ = ⟨M_q, (Q_Sᵀg)(Q_Aᵀā)ᵀ⟩, so the training factors rotate at B·(out² + in²)
+ * per batch instead of the queries at Q·out·in·(out + in).
+ */
+public sealed interface BlockQueries {
+  /** d[q, n] = ⟨u_q, ∇_{W̄_b} ℓₙ⟩ for the pass's examples n, [Q, B] in the pass's dtype. */
+  Tensor dots(CapturedPass pass, int block, List<Tensor> ds);
+
+  /** The number of query rows. */
+  int rows();
+
+  /** Query vectors u [Q, out, in] of the block, as they are. */
+  final class Plain implements BlockQueries {
+    private Tensor u;
+
+    public Plain(Tensor u) {
+      this.u = u;
+    }
+
+    @Override
+    public Tensor dots(CapturedPass pass, int block, List<Tensor> ds) {
+      u = pass.onDevice(u);
+      return pass.blockDots(block, ds, u);
+    }
+
+    @Override
+    public int rows() {
+      return u.dim(0);
+    }
+  }
+
+  /**
+   * u_q = Q_S M_q Q_Aᵀ with Q_S [out, out] and Q_A [in, in] (float64, eigenvectors in columns) and
+   * M [Q, out, in]. Blocks whose per-example gradients are not rank one in a pass (convolutions,
+   * shared layers) get u formed once and scored as {@link Plain}.
+   */
+  final class Eigenbasis implements BlockQueries {
+    private final Tensor qS, qA, m64;
+    private Tensor m, qSd, qAd;
+    private Plain formed;
+
+    public Eigenbasis(Tensor qS, Tensor qA, Tensor m) {
+      if (m.rank() != 3 || qS.dim(0) != m.dim(1) || qA.dim(0) != m.dim(2)) {
+        throw new IllegalArgumentException("eigenbasis queries " + java.util.Arrays.toString(m.shape()) + " for bases of " + qS.dim(0) + " and " + qA.dim(0));
+      }
+      this.qS = qS;
+      this.qA = qA;
+      this.m64 = m;
+    }
+
+    @Override
+    public Tensor dots(CapturedPass pass, int block, List<Tensor> ds) {
+      if (!pass.isRankOne(block)) {
+        if (formed == null) {
+          try (var s = GradMode.off()) {
+            formed = new Plain(qS.matmul(m64).matmul(qA.t()));
+          }
+        }
+        return formed.dots(pass, block, ds);
+      }
+      int call = pass.callsOf(block)[0];
+      try (var s = GradMode.off()) {
+        DType dt = pass.activationRows(call).dtype();
+        if (m == null) {
+          m = pass.onDevice(m64.to(dt).contiguous());
+          qSd = pass.onDevice(qS);
+          qAd = pass.onDevice(qA);
+        }
+        Tensor g = pass.gradientRows(call, ds.get(call)).to(DType.F64).matmul(qSd).to(dt);
+        Tensor a = pass.activationRows(call).to(DType.F64).matmul(qAd).to(dt);
+        int q = m.dim(0), out = m.dim(1);
+        return CapturedPass.rankOneDots(a, g, m.reshape(q * out, m.dim(2)), q, out);
+      }
+    }
+
+    @Override
+    public int rows() {
+      return m64.dim(0);
+    }
+  }
+}
