@@ -36,12 +36,15 @@ public final class BenchMain {
   private BenchMain() {}
 
   /**
-   * JVM options of every forked benchmark VM. The young generation has a fixed size so that the
-   * JVM does not keep growing it during the measurement: every growth hands out pages the process
-   * has never touched, and on virtual machines that back guest memory lazily a first touch costs
-   * tens of microseconds per page, which turned up as a long tail of slow iterations.
+   * JVM options of every forked benchmark VM: the launcher's collector (parallel, young generation
+   * sized adaptively), so that the figures are what {@code ./unroll} gives. A fixed 128 MB young
+   * generation was tried and dropped: it cut the tail of slow small-MLP steps while the heap grows
+   * (first touches of new pages are slow on virtual machines that back memory lazily; medians do not
+   * see them), but it made SOURCE and EK-FAC scoring 2× slower, their tens-of-megabytes tensors being
+   * promoted and collected by full collections (measured 2026-11-23: SOURCE scores on Concrete, median
+   * 1.59 s against 0.75 s).
    */
-  static final String[] FORK_JVM_ARGS = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC", "-Xss8m", "-Xms1g", "-Xmx6g", "-Xmn128m"};
+  static final String[] FORK_JVM_ARGS = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC", "-Xss8m", "-Xms1g", "-Xmx6g"};
 
   public static void main(String[] args) throws Exception {
     int status;
@@ -165,7 +168,9 @@ public final class BenchMain {
     for (String n : names) o.include("^" + Pattern.quote(n) + "$");
     params.forEach(o::param);
     if (g.timing() == Suite.Timing.SINGLE_SHOT) {
-      o.warmupIterations(quick ? 1 : 2).measurementIterations(quick ? 3 : 5);
+      // Each call is one sample: the first few still run code the JIT has not finished compiling
+      // (measured: SOURCE scoring on Concrete took 3× its steady time over the first five calls).
+      o.warmupIterations(quick ? 2 : 5).measurementIterations(quick ? 3 : 7);
     } else {
       o.warmupIterations(quick ? 3 : 5).warmupTime(TimeValue.milliseconds(quick ? 500 : 1000))
           .measurementIterations(quick ? 5 : 10).measurementTime(TimeValue.milliseconds(quick ? 500 : 1000));
