@@ -15,7 +15,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cmdline="benchmarks/pytorch/compare.sh${*:+ $*}"
-quick=() include=() out="$root/benchmarks/target/compare" md="$root/benchmarks/RESULTS.md" glibc=""
+quick=() include=() out="benchmarks/target/compare" md="benchmarks/RESULTS.md" glibc=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=(--quick) ;;
@@ -32,8 +32,9 @@ if ! "$py" -c 'import torch' 2>/dev/null; then
   echo "error: $py has no torch; install Debian's PyTorch with OpenBLAS: apt-get install -y python3-torch libopenblas0-openmp" >&2
   exit 2
 fi
-mkdir -p "$out"
+# Paths relative to the repository root unless given absolute (they are printed in RESULTS.md).
 cd "$root"
+mkdir -p "$out"
 status=0
 rm -f "$out/unroll.json"
 ./unroll bench --compare "${quick[@]}" "${include[@]}" --json "$out/unroll.json" || status=$?
