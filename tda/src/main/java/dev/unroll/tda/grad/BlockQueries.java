@@ -71,14 +71,15 @@ public sealed interface BlockQueries {
       }
       int call = pass.callsOf(block)[0];
       try (var s = GradMode.off()) {
-        DType dt = pass.activationRows(call).dtype();
+        Tensor act = pass.activationRows(call);
+        DType dt = act.dtype();
         if (m == null) {
           m = pass.onDevice(m64.to(dt).contiguous());
           qSd = pass.onDevice(qS);
           qAd = pass.onDevice(qA);
         }
         Tensor g = pass.gradientRows(call, ds.get(call)).to(DType.F64).matmul(qSd).to(dt);
-        Tensor a = pass.activationRows(call).to(DType.F64).matmul(qAd).to(dt);
+        Tensor a = act.to(DType.F64).matmul(qAd).to(dt);
         int q = m.dim(0), out = m.dim(1);
         return CapturedPass.rankOneDots(a, g, m.reshape(q * out, m.dim(2)), q, out);
       }

@@ -40,8 +40,6 @@ public final class GradientDots {
     if (u.rank() != 2 || u.dim(1) != task.layout().size()) {
       throw new IllegalArgumentException("query vectors of shape " + Arrays.toString(u.shape()) + ", expected [Q, " + task.layout().size() + "] (block order)");
     }
-    if (into.length != u.dim(0)) throw new IllegalArgumentException("score matrix of " + into.length + " rows for " + u.dim(0) + " query vectors");
-    if (column != null && column.length != task.numTrain()) throw new IllegalArgumentException("column map of " + column.length + " entries for " + task.numTrain() + " training examples");
     accumulate(task, params, plain(split(task.layout(), u, params.get(0).dtype())), batchSize, weight, into, column);
   }
 
@@ -112,11 +110,6 @@ public final class GradientDots {
     });
   }
 
-  /** Moves the query blocks to the pass's device (once: later passes find them there). */
-  private static void toPass(CapturedPass pass, Tensor[] ub) {
-    for (int k = 0; k < ub.length; k++) ub[k] = pass.onDevice(ub[k]);
-  }
-
   /** The rows of u [Q, P] split into blocks [Q, out, in], converted to {@code dtype}. */
   static Tensor[] split(GradientLayout layout, Tensor u, dev.unroll.autodiff.DType dtype) {
     Tensor uu = u.detach().to(dtype);
@@ -133,13 +126,12 @@ public final class GradientDots {
     GradientLayout layout = task.layout();
     double[][][] out = new double[layout.numBlocks()][u.dim(0)][task.numTrain()];
     check(task, u, out[0]);
-    Tensor[] ub = split(layout, u, params.get(0).dtype());
+    BlockQueries[] ub = blocks(layout, u, params.get(0).dtype());
     Gradients.forEachTrainingBatch(task, params, batchSize, b -> {
       int n = b.size();
-      toPass(b.pass(), ub);
       for (int k = 0; k < ub.length; k++) {
-        double[] d = b.pass().blockDots(k, b.outputGradients(), ub[k]).toDoubleArray();
-        for (int q = 0; q < ub[k].dim(0); q++) System.arraycopy(d, q * n, out[k][q], b.start(), n);
+        double[] d = ub[k].dots(b.pass(), k, b.outputGradients()).toDoubleArray();
+        for (int q = 0; q < ub[k].rows(); q++) System.arraycopy(d, q * n, out[k][q], b.start(), n);
       }
     });
     return out;
