@@ -42,7 +42,7 @@ public final class BenchMain {
    * (first touches of new pages are slow on virtual machines that back memory lazily; medians do not
    * see them), but it made SOURCE and EK-FAC scoring 2× slower, their tens-of-megabytes tensors being
    * promoted and collected by full collections (measured 2026-11-23: SOURCE scores on Concrete, median
-   * 1.59 s against 0.75 s).
+   * 1.59 s against 0.75 s; the command is in the README's speed table notes).
    */
   static final String[] FORK_JVM_ARGS = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC", "-Xss8m", "-Xms1g", "-Xmx6g"};
 
@@ -168,8 +168,8 @@ public final class BenchMain {
     for (String n : names) o.include("^" + Pattern.quote(n) + "$");
     params.forEach(o::param);
     if (g.timing() == Suite.Timing.SINGLE_SHOT) {
-      // Each call is one sample: the first few still run code the JIT has not finished compiling
-      // (measured: SOURCE scoring on Concrete took 3× its steady time over the first five calls).
+      // Each call is one sample, and the calls are long and few: more warm-up calls so that the JIT
+      // has compiled the scoring loops before the measured ones.
       o.warmupIterations(quick ? 2 : 5).measurementIterations(quick ? 3 : 7);
     } else {
       o.warmupIterations(quick ? 3 : 5).warmupTime(TimeValue.milliseconds(quick ? 500 : 1000))
