@@ -43,7 +43,7 @@ public sealed interface BlockQueries {
   /**
    * u_q = Q_S M_q Q_Aᵀ with Q_S [out, out] and Q_A [in, in] (float64, eigenvectors in columns) and
    * M [Q, out, in]. Blocks whose per-example gradients are not rank one in a pass (convolutions,
-   * shared layers) get u formed once and scored as {@link Plain}.
+   * shared layers) get u formed once, in the pass's dtype, and scored as {@link Plain}.
    */
   final class Eigenbasis implements BlockQueries {
     private final Tensor qS, qA, m64;
@@ -61,10 +61,12 @@ public sealed interface BlockQueries {
 
     @Override
     public Tensor dots(CapturedPass pass, int block, List<Tensor> ds) {
+      // Cached forms follow the pass's dtype: the same queries may score a float32 and a float64 model.
+      DType dt = pass.output().dtype();
       if (!pass.isRankOne(block)) {
-        if (formed == null) {
+        if (formed == null || formed.u.dtype() != dt) {
           try (var s = GradMode.off()) {
-            formed = new Plain(qS.matmul(m64).matmul(qA.t()));
+            formed = new Plain(qS.matmul(m64).matmul(qA.t()).to(dt));
           }
         }
         return formed.dots(pass, block, ds);
@@ -72,8 +74,7 @@ public sealed interface BlockQueries {
       int call = pass.callsOf(block)[0];
       try (var s = GradMode.off()) {
         Tensor act = pass.activationRows(call);
-        DType dt = act.dtype();
-        if (m == null) {
+        if (m == null || m.dtype() != dt) {
           m = pass.onDevice(m64.to(dt).contiguous());
           qSd = pass.onDevice(qS);
           qAd = pass.onDevice(qA);

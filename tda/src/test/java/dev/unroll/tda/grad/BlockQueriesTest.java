@@ -1,0 +1,72 @@
+package dev.unroll.tda.grad;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.unroll.autodiff.DType;
+import dev.unroll.autodiff.Rng;
+import dev.unroll.autodiff.Tensor;
+import dev.unroll.tda.AttributionTask;
+import dev.unroll.tda.Fixtures;
+import dev.unroll.nn.Activation;
+import dev.unroll.nn.Conv2d;
+import dev.unroll.nn.Flatten;
+import dev.unroll.nn.Linear;
+import dev.unroll.nn.Mlp;
+import dev.unroll.nn.Module;
+import dev.unroll.nn.ReLU;
+import dev.unroll.nn.Sequential;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Query blocks held in a Kronecker basis, u_q = Q_S M_q Q_Aᵀ, scored against explicit dot products
+ * with the formed u_q. The identity ⟨Q_S M Q_Aᵀ, g āᵀ⟩ = ⟨M, (Q_Sᵀg)(Q_Aᵀā)ᵀ⟩ holds for any
+ * square Q_S and Q_A, so random Gaussian bases test it as well as orthogonal ones.
+ */
+class BlockQueriesTest {
+  @Test
+  void eigenbasisQueriesGiveTheDotProductsOfTheFormedVectorsInEveryParameterDtype() {
+    // The MLP's blocks take the rank-one path; the convolutions form u once and score it as it is.
+    for (AttributionTask t64 : List.of(Fixtures.classification(81, 9, 1, 3, 3, 4, 3), Fixtures.conv(82, 7, 1))) {
+      GradientLayout layout = t64.layout();
+      Rng r = new Rng(83);
+      int q = 3;
+      BlockQueries[] blocks = new BlockQueries[layout.numBlocks()];
+      List<Tensor> formed = new ArrayList<>();
+      for (int b = 0; b < blocks.length; b++) {
+        GradientLayout.Block bl = layout.block(b);
+        Tensor qS = Tensor.randn(r, DType.F64, bl.out(), bl.out());
+        Tensor qA = Tensor.randn(r, DType.F64, bl.in(), bl.in());
+        Tensor m = Tensor.randn(r, DType.F64, q, bl.out(), bl.in());
+        blocks[b] = new BlockQueries.Eigenbasis(qS, qA, m);
+        formed.add(qS.matmul(m).matmul(qA.t()).reshape(q, bl.size()));
+      }
+      Tensor u = dev.unroll.autodiff.Ops.concat(1, formed.toArray(new Tensor[0]));
+      for (AttributionTask t : List.of(t64, inFloat32(t64))) {
+        // The reference runs in float64 at the values the scored model holds.
+        List<Tensor> p = Fixtures.values(t.model()), p64 = new ArrayList<>();
+        for (Tensor v : p) p64.add(v.to(DType.F64).contiguous());
+        double[][] expected = GradientDotsTest.reference(t64, p64, u);
+        double[][] actual = new double[q][t.numTrain()];
+        GradientDots.accumulate(t, p, blocks, 4, 1.0, actual, null);
+        DType dt = p.get(0).dtype();
+        double err = Fixtures.relativeError(expected, actual);
+        assertTrue(err < (dt == DType.F64 ? 1e-12 : 1e-4), t.model() + " in " + dt + ": relative error " + err);
+      }
+    }
+  }
+
+  /** The same task with a float32 copy of its model (the values rounded, the architecture as it is). */
+  private static AttributionTask inFloat32(AttributionTask t) {
+    Module m = t.model() instanceof Mlp
+        ? Mlp.of(DType.F32, new Rng(0), Activation.TANH, 3, 4, 3)
+        : new Sequential(
+            new Conv2d(2, 3, 3, 1, 1, DType.F32, new Rng(0)), new ReLU(),
+            new Conv2d(3, 2, 3, 3, 2, 0, false, DType.F32, new Rng(0)), new Flatten(),
+            new Linear(8, 3, DType.F32, new Rng(0)));
+    List<Tensor> from = Fixtures.values(t.model());
+    for (int i = 0; i < from.size(); i++) m.parameters().get(i).value().copyFrom(from.get(i).to(DType.F32));
+    return new AttributionTask(m, t.loss(), t.measurement(), t.train(), t.queries());
+  }
+}
