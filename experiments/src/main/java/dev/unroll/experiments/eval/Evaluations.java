@@ -51,23 +51,48 @@ public final class Evaluations {
    * @param removalMethods  the methods subset removal retrains for (its cost grows with each), or
    *     null for all; leave-one-out and panels cost nothing per method
    * @param selfInfluenceMethods the {@link SelfInfluences} methods of mislabel detection, or null for all
+   * @param seeds          at most this many retraining seeds per left-out point or removed subset
+   *     (fewer where the LDS ground truth has fewer)
    */
   public record Plan(int looPoints, int removalQueries, double[] fractions, int panelQueries, int panelK, java.util.Set<String> removalMethods,
-      java.util.Set<String> selfInfluenceMethods) {
+      java.util.Set<String> selfInfluenceMethods, int seeds) {
+    /** The methods whose subset-removal curves the lighter plans retrain: the ones the paper compares, and the plainest baseline. */
+    static final java.util.Set<String> CORE = java.util.Set.of("SOURCE (L=3)", "EK-FAC influence", "TracIn", "gradient dot");
+
     /**
-     * 40 left-out points; subset removal of 1, 2, 5 and 10% for 5 queries; panels of 4 queries
-     * with 5 images each side. For image data (retrains cost seconds) removal is limited to SOURCE
-     * (L=3), EK-FAC influence, TracIn and gradient dot, and SOURCE's self-influence is left out
-     * (on 6144 FashionMNIST images it runs for 4.5–9.5 minutes on 2 shared cores).
+     * For settings whose retrains take a fraction of a second (Concrete: 560 steps): 40 left-out
+     * points; subset removal of 1, 2, 5 and 10% for 5 queries and every method; panels of 4 queries
+     * with 5 images each side; up to 4 seeds.
      */
-    public static Plan quick(boolean image) {
-      return new Plan(40, 5, new double[] {0.01, 0.02, 0.05, 0.10}, 4, 5, image ? java.util.Set.of("SOURCE (L=3)", "EK-FAC influence", "TracIn", "gradient dot") : null,
-          image ? java.util.Set.of("training loss", "gradient dot", "TracIn", "EK-FAC influence", "K-FAC influence") : null);
+    public static Plan quick() {
+      return new Plan(40, 5, new double[] {0.01, 0.02, 0.05, 0.10}, 4, 5, null, null, 4);
     }
 
-    /** All methods of every evaluation (the paper scale). */
+    /**
+     * For tabular settings whose retrains take seconds (Parkinsons: 3300 steps): as {@link #quick},
+     * but subset removal only for SOURCE (L=3), EK-FAC influence, TracIn and gradient dot, and up to
+     * 2 seeds (the full quick plan retrained 1284 times, 81% of the experiment's time).
+     */
+    public static Plan quickLight() {
+      return new Plan(40, 5, new double[] {0.01, 0.02, 0.05, 0.10}, 4, 5, CORE, null, 2);
+    }
+
+    /**
+     * For image data (a 20-epoch FashionMNIST retrain takes 4 s of a core): no leave-one-out (one
+     * image's effect is far below the seed noise of a few retrains; {@link #full} runs it), subset
+     * removal of 2, 5 and 10% for 4 queries by SOURCE (L=3), EK-FAC influence and TracIn with one
+     * seed (paired with one full-data retrain of the same seed), panels; SOURCE's self-influence is
+     * left out of mislabel detection (on 6144 FashionMNIST images it runs for 4.5–9.5 minutes on 2
+     * shared cores).
+     */
+    public static Plan quickImage() {
+      return new Plan(0, 4, new double[] {0.02, 0.05, 0.10}, 4, 5, java.util.Set.of("SOURCE (L=3)", "EK-FAC influence", "TracIn"),
+          java.util.Set.of("training loss", "gradient dot", "TracIn", "EK-FAC influence", "K-FAC influence"), 1);
+    }
+
+    /** All methods of every evaluation, up to 10 seeds (the paper scale). */
     public static Plan full() {
-      return new Plan(100, 10, new double[] {0.01, 0.02, 0.05, 0.10}, 6, 5, null, null);
+      return new Plan(100, 10, new double[] {0.01, 0.02, 0.05, 0.10}, 6, 5, null, null, 10);
     }
   }
 
@@ -92,6 +117,8 @@ public final class Evaluations {
       });
       report.result("leave_one_out", ordered("points", loo.points().length, "seeds", s.seeds(), "methods", json));
       report.section("Leave-one-out correlation", md.toString());
+    } else {
+      report.note("Leave-one-out correlation is not part of this evaluation plan (`--evaluations full` runs it).");
     }
 
     if (p.removalQueries() > 0) {

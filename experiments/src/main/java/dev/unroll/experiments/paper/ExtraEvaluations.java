@@ -6,8 +6,8 @@ import java.util.List;
 /**
  * Which {@link ExtraEvaluation}s an experiment runs: the one place where evaluations beyond the LDS
  * are registered. The {@link Pipeline} calls them in this order, after the LDS and before the
- * report is written. {@code level} is {@code none}, {@code quick} ({@link Evaluations.Plan#quick}:
- * few points and queries, and for image data only the cheaper methods; at most 4 retraining seeds)
+ * report is written. {@code level} is {@code none}, {@code quick} (the setting's
+ * {@link Setting#quickEvaluations}: few points, queries and seeds, fewer where retrains are costly)
  * or {@code full} ({@link Evaluations.Plan#full}; at most 10 seeds). The seed caps keep the
  * paper scale's R = 100 (tens of thousands of retrains for subset removal alone) out of them.
  */
@@ -20,8 +20,8 @@ public final class ExtraEvaluations {
   public static List<ExtraEvaluation> of(Setting setting, String level) {
     return switch (level) {
       case "none" -> List.of();
-      case "quick" -> List.of(new BesideLds(Evaluations.Plan.quick(setting.image()), 4));
-      case "full" -> List.of(new BesideLds(Evaluations.Plan.full(), 10));
+      case "quick" -> List.of(new BesideLds(setting.quickEvaluations()));
+      case "full" -> List.of(new BesideLds(Evaluations.Plan.full()));
       default -> throw new IllegalArgumentException("--evaluations must be one of " + String.join(", ", LEVELS) + ", got '" + level + "'");
     };
   }

@@ -1,5 +1,6 @@
 package dev.unroll.experiments.paper;
 
+import dev.unroll.experiments.eval.Evaluations;
 import dev.unroll.nn.Measurement;
 import dev.unroll.nn.data.Dataset;
 import dev.unroll.optim.train.DataSource;
@@ -82,6 +83,15 @@ public interface Setting {
    */
   default TaskSpec taskSpec() {
     return null;
+  }
+
+  /**
+   * The evaluations beside the LDS at {@code --evaluations quick}, sized so that they stay within a
+   * few minutes for the setting's retraining cost: {@link Evaluations.Plan#quickImage} for image
+   * data, else {@link Evaluations.Plan#quick}.
+   */
+  default Evaluations.Plan quickEvaluations() {
+    return image() ? Evaluations.Plan.quickImage() : Evaluations.Plan.quick();
   }
 
   /** Indices (in the training set) of the points whose label the setting corrupted, or null when none were. */

@@ -1,6 +1,7 @@
 package dev.unroll.experiments.paper;
 
 import dev.unroll.autodiff.DType;
+import dev.unroll.experiments.eval.Evaluations;
 import dev.unroll.nn.AbsoluteError;
 import dev.unroll.nn.Activation;
 import dev.unroll.nn.Measurement;
@@ -30,6 +31,9 @@ import java.util.List;
 public class UciSetting implements Setting {
   /** Members of the ensemble methods. */
   public static final int ENSEMBLE = 4;
+
+  /** Training steps above which the quick evaluations are the lighter plan. */
+  static final int LIGHT_STEPS = 1000;
 
   private final String task;
   private final Recipe recipe;
@@ -109,6 +113,15 @@ public class UciSetting implements Setting {
   }
 
   /** Every step in memory while that stays small (exact unrolling reads them); checkpoints and replay beyond. */
+  /**
+   * Runs of more than {@value #LIGHT_STEPS} steps (Parkinsons: 3300; Concrete: 560) get
+   * {@link Evaluations.Plan#quickLight}: their retrains take seconds, not fractions of one.
+   */
+  @Override
+  public Evaluations.Plan quickEvaluations() {
+    return recipe.epochs() * recipe.stepsPerEpoch(recipe.trainSize()) > LIGHT_STEPS ? Evaluations.Plan.quickLight() : Evaluations.Plan.quick();
+  }
+
   @Override
   public Keep keep() {
     long steps = (long) recipe.stepsPerEpoch(recipe.trainSize()) * recipe.epochs();

@@ -47,7 +47,7 @@ class EvaluationsTest {
       return f;
     };
     Report report = new Report(out, "wiring");
-    Evaluations.run(new Evaluations.Setup(out, out.resolve("gt"), "{}", null, task, scores, margin, 1, 2, null), new Evaluations.Plan(5, 2, new double[] {0.1, 0.2}, 2, 3, java.util.Set.of("SOURCE (L=3)"), null), report);
+    Evaluations.run(new Evaluations.Setup(out, out.resolve("gt"), "{}", null, task, scores, margin, 1, 2, null), new Evaluations.Plan(5, 2, new double[] {0.1, 0.2}, 2, 3, java.util.Set.of("SOURCE (L=3)"), null, 2), report);
     report.write();
     String md = Files.readString(out.resolve("report.md")), summary = Files.readString(out.resolve("summary.json"));
     for (String s : new String[] {"## Leave-one-out correlation", "## Subset removal", "subset-removal.png", "subset-removal-flips.png", "## Image panels", "panel-SOURCE_L_3_.png"}) {
