@@ -377,6 +377,14 @@ final class Gemm32 {
    * could change with the JIT).
    */
   private static float dot(float[] x, int xo, float[] y, int yo, int k) {
+    if (k < L) {
+      // The same sum as below without vectors: until C2 compiles this method, every Vector API
+      // call is a real call with an allocation, which for the k = 1 products of a one-output
+      // layer cost more than the arithmetic by orders of magnitude.
+      float sum = 0;
+      for (int p = 0; p < k; p++) sum = Math.fma(x[xo + p], y[yo + p], sum);
+      return sum;
+    }
     FloatVector acc0 = FloatVector.zero(S), acc1 = FloatVector.zero(S);
     int p = 0;
     for (; p + 2 * L <= k; p += 2 * L) {

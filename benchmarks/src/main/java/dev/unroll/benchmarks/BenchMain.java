@@ -46,6 +46,16 @@ public final class BenchMain {
    */
   static final String[] FORK_JVM_ARGS = {"--add-modules=jdk.incubator.vector", "-XX:+UseParallelGC", "-Xss8m", "-Xms1g", "-Xmx6g"};
 
+  /**
+   * Extra options of the single-shot groups (whole training runs, EK-FAC and SOURCE): the whole
+   * 6 GB heap committed and touched at start. With a growing heap, the calls that first ran through
+   * newly committed young-generation pages took 8× longer (EK-FAC scores on Concrete: 45 ms, then
+   * 360–470 ms for 8–10 consecutive calls, then 45 ms again, in every fork; no collection in that
+   * window; measured 2026-11-24 with -Xlog:gc and JFR), which 7 single-shot calls after 5 warm-ups
+   * could not average out. Measured the same way with this option: 43–76 ms throughout.
+   */
+  static final String[] PRETOUCHED_HEAP = {"-Xms6g", "-XX:+AlwaysPreTouch"};
+
   public static void main(String[] args) throws Exception {
     int status;
     try {
