@@ -52,9 +52,21 @@ public final class BenchMain {
    * newly committed young-generation pages took 8× longer (EK-FAC scores on Concrete: 45 ms, then
    * 360–470 ms for 8–10 consecutive calls, then 45 ms again, in every fork; no collection in that
    * window; measured 2026-11-24 with -Xlog:gc and JFR), which 7 single-shot calls after 5 warm-ups
-   * could not average out. Measured the same way with this option: 43–76 ms throughout.
+   * could not average out. Measured the same way with this option: 43–76 ms throughout. The heap is
+   * the forks' usual 6 GB where the machine has at least 12 GB, else half its memory: committing it
+   * all must not push a smaller machine into swapping.
    */
-  static final String[] PRETOUCHED_HEAP = {"-Xms6g", "-XX:+AlwaysPreTouch"};
+  static final String[] PRETOUCHED_HEAP = pretouchedHeap(physicalMemory());
+
+  static String[] pretouchedHeap(long physicalBytes) {
+    long mb = Math.max(512, Math.min(6L << 10, (physicalBytes >> 20) / 2));
+    return new String[] {"-Xms" + mb + "m", "-Xmx" + mb + "m", "-XX:+AlwaysPreTouch"};
+  }
+
+  private static long physicalMemory() {
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) return os.getTotalMemorySize();
+    return 12L << 30;
+  }
 
   public static void main(String[] args) throws Exception {
     int status;
