@@ -46,4 +46,21 @@ class SettingTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Setting.onSubset(c, new boolean[3]));
     assertEquals("stage 'a' trains on row 7 but the subset mask covers 3 training points", e.getMessage());
   }
+
+  @Test
+  void quickEvaluationsFollowTheRetrainingCost() {
+    // Concrete: 20 epochs of 28 batches = 560 steps; Parkinsons: 20 × 165 = 3300; images: the image plan.
+    var concrete = UciSetting.of("concrete", null, 0, 0).quickEvaluations();
+    var parkinsons = UciSetting.of("parkinsons", null, 0, 0).quickEvaluations();
+    var image = ImageSetting.of("fashion-mnist", null, 0, 0).quickEvaluations();
+    assertEquals(4, concrete.seeds());
+    assertEquals(null, concrete.removalMethods());
+    assertEquals(40, concrete.looPoints());
+    assertEquals(2, parkinsons.seeds());
+    assertEquals(java.util.Set.of("SOURCE (L=3)", "EK-FAC influence", "TracIn", "gradient dot"), parkinsons.removalMethods());
+    assertEquals(0, image.looPoints());
+    assertEquals(1, image.seeds());
+    // A short Parkinsons run (3 epochs = 495 steps) is cheap again.
+    assertEquals(4, UciSetting.of("parkinsons", null, 0, 3).quickEvaluations().seeds());
+  }
 }
