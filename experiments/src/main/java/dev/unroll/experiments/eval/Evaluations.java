@@ -74,7 +74,8 @@ public final class Evaluations {
      * 2 seeds (the full quick plan retrained 1284 times, 81% of the experiment's time).
      */
     public static Plan quickLight() {
-      return new Plan(40, 5, new double[] {0.01, 0.02, 0.05, 0.10}, 4, 5, CORE, null, 2);
+      Plan q = quick();
+      return new Plan(q.looPoints(), q.removalQueries(), q.fractions(), q.panelQueries(), q.panelK(), CORE, q.selfInfluenceMethods(), 2);
     }
 
     /**

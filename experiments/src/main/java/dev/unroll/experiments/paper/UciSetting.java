@@ -112,19 +112,24 @@ public class UciSetting implements Setting {
     return "MLP " + Arrays.toString(recipe.widths()) + ", ReLU";
   }
 
-  /** Every step in memory while that stays small (exact unrolling reads them); checkpoints and replay beyond. */
+  /** Optimizer steps of the recorded run. */
+  private long steps() {
+    return (long) recipe.stepsPerEpoch(recipe.trainSize()) * recipe.epochs();
+  }
+
   /**
    * Runs of more than {@value #LIGHT_STEPS} steps (Parkinsons: 3300; Concrete: 560) get
    * {@link Evaluations.Plan#quickLight}: their retrains take seconds, not fractions of one.
    */
   @Override
   public Evaluations.Plan quickEvaluations() {
-    return recipe.epochs() * recipe.stepsPerEpoch(recipe.trainSize()) > LIGHT_STEPS ? Evaluations.Plan.quickLight() : Evaluations.Plan.quick();
+    return steps() > LIGHT_STEPS ? Evaluations.Plan.quickLight() : Evaluations.Plan.quick();
   }
 
+  /** Every step in memory while that stays small (exact unrolling reads them); checkpoints and replay beyond. */
   @Override
   public Keep keep() {
-    long steps = (long) recipe.stepsPerEpoch(recipe.trainSize()) * recipe.epochs();
+    long steps = steps();
     return steps <= 2000 ? Keep.ALL_STEPS : Keep.CHECKPOINTS;
   }
 

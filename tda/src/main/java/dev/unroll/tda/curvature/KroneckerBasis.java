@@ -1,8 +1,10 @@
 package dev.unroll.tda.curvature;
 
+import dev.unroll.autodiff.Parallel;
 import dev.unroll.autodiff.Tensor;
 import dev.unroll.tda.grad.GradientLayout;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,9 +53,9 @@ public final class KroneckerBasis {
     }
     Integer[] order = new Integer[2 * nb];
     for (int i = 0; i < order.length; i++) order[i] = i;
-    java.util.Arrays.sort(order, (x, y) -> Integer.compare(factors[y].dim(0), factors[x].dim(0)));
+    Arrays.sort(order, (x, y) -> Integer.compare(factors[y].dim(0), factors[x].dim(0)));
     SymmetricEigen[] eig = new SymmetricEigen[2 * nb];
-    dev.unroll.autodiff.Parallel.forChunks(order.length, c -> eig[order[c]] = SymmetricEigen.of(square(factors[order[c]])));
+    Parallel.forChunks(order.length, c -> eig[order[c]] = SymmetricEigen.of(square(factors[order[c]])));
     List<SymmetricEigen> a = new ArrayList<>(), s = new ArrayList<>();
     for (int b = 0; b < nb; b++) {
       a.add(eig[2 * b]);

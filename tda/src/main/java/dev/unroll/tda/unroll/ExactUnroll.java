@@ -457,12 +457,6 @@ public final class ExactUnroll {
       return new List[] {bTheta, bSigma, bG};
     }
 
-    /**
-     * The same arithmetic as the tensor expressions of {@link #apply}, in the same order and the
-     * tensors' precision (scalars rounded to it as the tensor ops round them), in one pass over
-     * a_θ and a_σ instead of five (a profile of Concrete's exact unrolling spent 22% of its time in
-     * those passes). Only for CPU tensors owning contiguous storage; false leaves them to the ops.
-     */
     /** The values without a copy where the tensor owns its storage (the adjoints this sweep makes do). */
     private static double[] doubles(Tensor t) {
       try {
@@ -480,6 +474,12 @@ public final class ExactUnroll {
       }
     }
 
+    /**
+     * The same arithmetic as the tensor expressions of {@link #apply}, in the same order and the
+     * tensors' precision (scalars rounded to it as the tensor ops round them), in one pass over
+     * a_θ and a_σ instead of five (a profile of Concrete's exact unrolling spent 22% of its time in
+     * those passes). Only for contiguous CPU tensors of one shape and dtype; false leaves the others to the ops.
+     */
     private boolean fused(Tensor at, Tensor as, List<Tensor> bTheta, List<Tensor> bSigma, List<Tensor> bG) {
       if (!at.backend().isCpu() || !at.isContiguous() || (as != null && (!as.backend().isCpu() || as.dtype() != at.dtype() || !java.util.Arrays.equals(as.shape(), at.shape())))) return false;
       int[] shape = at.shape();
