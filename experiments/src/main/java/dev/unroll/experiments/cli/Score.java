@@ -120,14 +120,14 @@ public final class Score {
     JsonObject summary = summary(s, method, scores, seconds, out.getFileName().toString());
     System.out.printf("%s: %d x %d scores in %.2f s -> %s%n", method, scores.numQueries(), scores.numTrain(), seconds, out);
     if (o.flag("timing")) {
-      double train = trainingSeconds(s);
+      double train = median(trainingSeconds(s), trainingSeconds(s), trainingSeconds(s), trainingSeconds(s), trainingSeconds(s));
       JsonObject t = new JsonObject();
       t.addProperty("training_seconds", train);
       t.addProperty("ratio_to_training", seconds / train);
       t.addProperty("load_average_start", load0);
       t.addProperty("load_average_end", loadAverage());
       summary.add("timing", t);
-      System.out.printf("one training run: %.2f s; %s / training = %.3f (load average %.2f -> %.2f)%n", train, method, seconds / train, load0, loadAverage());
+      System.out.printf("one training run (median of 5): %.3f s; %s / training = %.3f (load average %.2f -> %.2f)%n", train, method, seconds / train, load0, loadAverage());
     }
     AtomicFiles.writeString(summaryPath(out), GSON.toJson(summary) + "\n");
     return 0;

@@ -59,7 +59,10 @@ import java.util.concurrent.Future;
  *       ∂⟨∇_θJ_k, b_g⟩/∂w_j = (1/B)·⟨∇L(z_j, θ_k), b_g⟩ for every example j of the batch;</li>
  *   <li>a_θ ← b_θ + H_k·b_g, a_σ ← b_σ, and τ_q(z_j) −= (1/B)·⟨∇L(z_j, θ_k), b_g⟩.</li>
  * </ol>
- * The gradient graph of step k is built once and shared by all queries of the block. At a stage
+ * The gradient graph of step k is built once and shared by all queries of the block
+ * ({@link QuerySweep}); for an MLP trained by SGD the block's adjoints instead travel as stacked
+ * [Q, ...] tensors and step 2 is one batched R-operator pass for all of them ({@link BatchedSweep},
+ * {@link MlpStepHvp}: the same numbers up to rounding, about twice as fast on Concrete). At a stage
  * boundary the next stage's optimizer starts from a fixed initial state, so a_σ restarts at 0.
  * Momentum, weight decay, Nesterov, Adam/AdamW and any learning-rate schedule are handled by the
  * same generic VJP (Adam's √v has an infinite derivative where v = 0; runs where a coordinate's
@@ -148,11 +151,20 @@ public final class ExactUnroll {
    * measured by {@code f} at θ_T).
    */
   public static Result scores(Trajectory trajectory, Dataset queries, Measurement f, Options options) {
-    return scores(trajectory, queries, f, options, false);
+    return scores(trajectory, queries, f, options, Route.BEST);
   }
 
-  /** {@link #scores} with the SGD closed-form adjoint switched off when {@code genericVjp} (for tests of that shortcut). */
-  static Result scores(Trajectory trajectory, Dataset queries, Measurement f, Options options, boolean genericVjp) {
+  /**
+   * How a sweep differentiates each step. BEST: {@link BatchedSweep} where the model is an MLP
+   * trained by SGD on the CPU ({@link MlpStepHvp#layers}), else PER_QUERY. PER_QUERY: a
+   * double-backward pass per query through the step's gradient graph, SGD's adjoint in closed form
+   * ({@link SgdVjp}). GRAPH: the same with every optimizer's adjoint by reverse mode through its update.
+   * The three give the same numbers up to rounding; the slower ones stay as oracles for the faster.
+   */
+  enum Route { BEST, PER_QUERY, GRAPH }
+
+  /** {@link #scores} along a given {@link Route} (for tests of the faster routes against the slower). */
+  static Result scores(Trajectory trajectory, Dataset queries, Measurement f, Options options, Route route) {
     RunRecord rec = trajectory.record();
     if (!rec.isComplete()) throw new IllegalArgumentException("the run completed " + rec.stepsCompleted() + " of " + rec.totalSteps() + " steps; unrolling needs a finished run");
     RunConfig cfg = rec.config();
@@ -170,7 +182,7 @@ public final class ExactUnroll {
     double[][][] tau = new double[rec.numStages()][nq][];
     for (int s = 0; s < rec.numStages(); s++) for (int i = 0; i < nq; i++) tau[s][i] = new double[rec.dataSize(s)];
     if (options.threads() == 1 || blocks.size() == 1) {
-      for (int[] rows : blocks) new Sweep(trajectory, q, f, rows, tau, norms, sweepType, genericVjp).run();
+      for (int[] rows : blocks) sweep(route, trajectory, q, f, rows, tau, norms, sweepType).run();
     } else {
       Backend cpu = Backends.cpu();
       ExecutorService pool = Executors.newFixedThreadPool(Math.min(options.threads(), blocks.size()), r -> {
@@ -183,7 +195,7 @@ public final class ExactUnroll {
         for (int[] rows : blocks) {
           Trajectory own = trajectory.fork();
           fs.add(pool.submit(() -> KernelThreads.single(() -> Backends.withCpu(cpu, () -> {
-            new Sweep(own, q, f, rows, tau, norms, sweepType, genericVjp).run();
+            sweep(route, own, q, f, rows, tau, norms, sweepType).run();
             return null;
           }))));
         }
@@ -218,313 +230,13 @@ public final class ExactUnroll {
     return new Result(List.copyOf(out), List.copyOf(specs), norms);
   }
 
-  /** One reverse sweep for a block of queries, writing rows of tau. */
-  private static final class Sweep {
-    private final Trajectory tr;
-    private final RunRecord rec;
-    private final RunConfig cfg;
-    private final Dataset queries;
-    private final Measurement f;
-    private final int[] rows;
-    private final double[][][] tau;
-    private final double[][] norms;
-    private final DType dt;
-    private final List<Dataset> stageData;
-    private final Module model;
-    private final List<String> names = new ArrayList<>();
-    private final Loss loss;
-    private final boolean genericVjp;
-
-    Sweep(Trajectory tr, Dataset queries, Measurement f, int[] rows, double[][][] tau, double[][] norms, DType dt, boolean genericVjp) {
-      this.genericVjp = genericVjp;
-      this.tr = tr;
-      this.rec = tr.record();
-      this.cfg = rec.config();
-      this.queries = queries;
-      this.f = f;
-      this.rows = rows;
-      this.tau = tau;
-      this.norms = norms;
-      this.dt = dt;
-      // A sweep in another precision than the run's gets its own model and data in that precision;
-      // the recorded states are converted step by step (float32 → float64 is exact).
-      this.model = dt == cfg.dataType() ? tr.newModel() : cfg.model().build(dt, new Rng(0));
-      List<Dataset> sd = new ArrayList<>();
-      for (Dataset d : tr.stageData()) sd.add(d.to(dt));
-      this.stageData = sd;
-      for (Parameter p : model.parameters()) names.add(p.name());
-      this.loss = cfg.lossFunction();
+  private static ReverseSweep sweep(Route route, Trajectory tr, Dataset q, Measurement f, int[] rows, double[][][] tau, double[][] norms, DType dt) {
+    if (route == Route.BEST) {
+      Module m = tr.newModel();
+      MlpStepHvp.Layers layers = MlpStepHvp.layers(m, tr.record().config().lossFunction());
+      boolean cpu = m.parameters().isEmpty() || m.parameters().get(0).value().backend().isCpu();
+      if (layers != null && cpu && BatchedSweep.sgdOnly(tr.record().config())) return new BatchedSweep(tr, q, f, rows, tau, norms, dt, layers);
     }
-
-    void run() {
-      int nq = rows.length;
-      int t = rec.totalSteps();
-      List<List<Tensor>> aTheta = new ArrayList<>(nq);
-      List<List<Tensor>> aState = new ArrayList<>(nq);
-      List<Tensor> thetaT = leaves(converted(tr.at(t).parameterList()));
-      for (int i = 0; i < nq; i++) {
-        Batch b = queries.batch(new int[] {rows[i]});
-        Tensor fq = model.withParameters(thetaT, () -> f.perExample(model.forward(b.x()), b.y()).sum());
-        aTheta.add(Autograd.grad(List.of(fq), null, thetaT, false, false, true));
-        trace(i, t, aTheta.get(i));
-      }
-      int stage = -1;
-      List<String> stateKeys = List.of();
-      Optimizer opt = null;
-      for (int k = t - 1; k >= 0; k--) {
-        int s = rec.stageOf(k);
-        if (s != stage) {
-          stage = s;
-          opt = cfg.stage(s).optimizer().create();
-          List<Tensor> params = converted(tr.at(k).parameterList());
-          stateKeys = bufferKeys(opt, params);
-          aState.clear();
-          for (int i = 0; i < nq; i++) aState.add(zerosLike(stateKeys, opt, params));
-        }
-        step(k, s, opt, stateKeys, aTheta, aState);
-      }
-    }
-
-    private void step(int k, int s, Optimizer opt, List<String> stateKeys, List<List<Tensor>> aTheta, List<List<Tensor>> aState) {
-      Snapshot snap = tr.at(k);
-      List<Tensor> thetaK = converted(snap.parameterList());
-      Map<String, Tensor> state = k == rec.stageStart(s) ? opt.initialState(names, thetaK) : converted(snap.optimizerState());
-      int[] batchRows = rec.batch(k);
-      Batch b = stageData.get(s).batch(batchRows);
-      double[] w0 = cfg.stage(s).weights();
-      double[] wv = new double[batchRows.length];
-      for (int j = 0; j < wv.length; j++) wv[j] = w0 == null ? 1 : w0[batchRows[j]];
-
-      // The gradient of step k as a graph in θ and w (built once, differentiated once per query).
-      List<Tensor> theta = leaves(thetaK);
-      Tensor w = Tensor.of(dt, wv, wv.length).requiresGrad(true);
-      Tensor j = model.withParameters(theta, () -> loss.weightedMean(model.forward(b.x()), b.y(), w));
-      List<Tensor> grad = Autograd.grad(List.of(j), null, theta, true, true, true);
-      List<Tensor> thetaAndW = new ArrayList<>(theta);
-      thetaAndW.add(w);
-      UpdateVjp vjp = !genericVjp && opt instanceof Sgd sgd ? new SgdVjp(sgd, rec.lr(k)) : new GraphVjp(opt, names, thetaK, state, stateKeys, grad, rec.lr(k));
-      int p = theta.size();
-
-      for (int i = 0; i < rows.length; i++) {
-        List<Tensor>[] adj = vjp.apply(aTheta.get(i), aState.get(i));
-        Tensor dot = Derivatives.dot(grad, adj[2]);
-        List<Tensor> second = Autograd.grad(List.of(dot), null, thetaAndW, false, true, true);
-        List<Tensor> next = new ArrayList<>(p);
-        try (var off = GradMode.off()) {
-          for (int n = 0; n < p; n++) next.add(adj[0].get(n).add(second.get(n).detach()));
-        }
-        aTheta.set(i, next);
-        aState.set(i, adj[1]);
-        trace(i, k, next);
-        // τ = −wᵢ·∂f/∂wᵢ: removal takes the weight from wᵢ (1 unless the run is weighted) to 0.
-        double[] dw = second.get(p).toDoubleArray();
-        double[] row = tau[s][rows[i]];
-        for (int jj = 0; jj < batchRows.length; jj++) row[batchRows[jj]] -= wv[jj] * dw[jj];
-      }
-    }
-
-    /** Records ‖a_θ‖₂ of block query i at step k when tracing. */
-    private void trace(int i, int k, List<Tensor> a) {
-      if (norms == null) return;
-      double ss = 0;
-      for (Tensor x : a) for (double v : x.toDoubleArray()) ss += v * v;
-      norms[rows[i]][k] = Math.sqrt(ss);
-    }
-
-    private List<Tensor> converted(List<Tensor> ts) {
-      if (ts.isEmpty() || ts.get(0).dtype() == dt) return ts;
-      List<Tensor> out = new ArrayList<>(ts.size());
-      for (Tensor x : ts) out.add(x.to(dt));
-      return out;
-    }
-
-    private Map<String, Tensor> converted(Map<String, Tensor> state) {
-      Map<String, Tensor> out = new LinkedHashMap<>();
-      for (var e : state.entrySet()) out.put(e.getKey(), e.getValue().dtype() == dt ? e.getValue() : e.getValue().to(dt));
-      return out;
-    }
-
-    private static List<Tensor> leaves(List<Tensor> values) {
-      List<Tensor> out = new ArrayList<>(values.size());
-      for (Tensor v : values) out.add(v.detach().requiresGrad(true));
-      return out;
-    }
-
-    private static List<Tensor> detached(List<Tensor> ts) {
-      List<Tensor> out = new ArrayList<>(ts.size());
-      for (Tensor t : ts) out.add(t.detach());
-      return out;
-    }
-
-    private List<String> bufferKeys(Optimizer opt, List<Tensor> params) {
-      List<String> keys = new ArrayList<>();
-      for (String key : opt.initialState(names, params).keySet()) if (!key.equals(Optimizer.STEP)) keys.add(key);
-      return keys;
-    }
-
-    private List<Tensor> zerosLike(List<String> keys, Optimizer opt, List<Tensor> params) {
-      Map<String, Tensor> init = opt.initialState(names, params);
-      List<Tensor> out = new ArrayList<>();
-      for (String key : keys) out.add(Tensor.zeros(init.get(key).dtype(), init.get(key).shape()));
-      return out;
-    }
-  }
-
-  /**
-   * The adjoint of one optimizer update (θ', σ') = U(θ, σ, g): given (a_θ', a_σ') it returns
-   * (a_θ'ᵀ∂θ'/∂θ + a_σ'ᵀ∂σ'/∂θ, … ∂/∂σ, … ∂/∂g) as detached tensors shaped like θ, σ and g.
-   */
-  private interface UpdateVjp {
-    List<Tensor>[] apply(List<Tensor> aTheta, List<Tensor> aSigma);
-  }
-
-  /** Any optimizer: reverse mode through the graph of its functional {@link Optimizer#update}, built once per step. */
-  private static final class GraphVjp implements UpdateVjp {
-    private final List<Tensor> outs = new ArrayList<>(), ins = new ArrayList<>();
-    private final int p, ns;
-
-    GraphVjp(Optimizer opt, List<String> names, List<Tensor> theta, Map<String, Tensor> state, List<String> stateKeys, List<Tensor> grad, double lr) {
-      List<Tensor> uTheta = Sweep.leaves(theta);
-      List<Tensor> uG = new ArrayList<>();
-      for (Tensor g : grad) uG.add(g.detach().requiresGrad(true));
-      Map<String, Tensor> uState = new LinkedHashMap<>(state);
-      List<Tensor> uSigma = new ArrayList<>();
-      for (String key : stateKeys) {
-        Tensor leaf = state.get(key).detach().requiresGrad(true);
-        uState.put(key, leaf);
-        uSigma.add(leaf);
-      }
-      Optimizer.Update u = opt.update(names, uTheta, uState, uG, lr);
-      outs.addAll(u.params());
-      for (String key : stateKeys) outs.add(u.state().get(key));
-      ins.addAll(uTheta);
-      ins.addAll(uSigma);
-      ins.addAll(uG);
-      p = uTheta.size();
-      ns = uSigma.size();
-    }
-
-    @Override
-    @SuppressWarnings("unchecked")
-    public List<Tensor>[] apply(List<Tensor> aTheta, List<Tensor> aSigma) {
-      List<Tensor> seeds = new ArrayList<>(aTheta);
-      seeds.addAll(aSigma);
-      List<Tensor> adj = Sweep.detached(Autograd.grad(outs, seeds, ins, false, true, true));
-      return new List[] {adj.subList(0, p), adj.subList(p, p + ns), adj.subList(p + ns, p + ns + p)};
-    }
-  }
-
-  /**
-   * SGD's update in closed form ({@link Sgd}: d = g + λθ, v' = μv + d, θ' = θ − η·v' for heavy
-   * ball or θ − η·(d + μv') for Nesterov, θ' = θ − η·d without momentum). Its adjoint, with
-   * ā_v = a_v' − η·a_θ' (heavy ball) or a_v' − ημ·a_θ' (Nesterov):
-   * ā_d = ā_v (heavy ball), ā_v − η·a_θ' (Nesterov), −η·a_θ' (no momentum); then b_g = ā_d,
-   * b_v = μ·ā_v, b_θ = a_θ' + λ·ā_d. The same numbers as {@link GraphVjp} up to rounding, without
-   * building and walking a graph per query.
-   */
-  private static final class SgdVjp implements UpdateVjp {
-    private final double mu, wd, lr;
-    private final boolean nesterov;
-
-    SgdVjp(Sgd sgd, double lr) {
-      this.mu = sgd.momentum();
-      this.wd = sgd.weightDecay();
-      this.nesterov = sgd.nesterov();
-      this.lr = lr;
-    }
-
-    @Override
-    @SuppressWarnings("unchecked")
-    public List<Tensor>[] apply(List<Tensor> aTheta, List<Tensor> aSigma) {
-      int p = aTheta.size();
-      List<Tensor> bTheta = new ArrayList<>(p), bSigma = new ArrayList<>(aSigma.size()), bG = new ArrayList<>(p);
-      try (var off = GradMode.off()) {
-        for (int i = 0; i < p; i++) {
-          Tensor at = aTheta.get(i);
-          if (fused(at, mu == 0 ? null : aSigma.get(i), bTheta, bSigma, bG)) continue;
-          Tensor ad;
-          if (mu == 0) {
-            ad = at.mul(-lr);
-          } else {
-            Tensor av = aSigma.get(i).sub(at.mul(nesterov ? lr * mu : lr));
-            ad = nesterov ? av.sub(at.mul(lr)) : av;
-            bSigma.add(av.mul(mu));
-          }
-          bG.add(ad);
-          bTheta.add(wd == 0 ? at : at.add(ad.mul(wd)));
-        }
-      }
-      return new List[] {bTheta, bSigma, bG};
-    }
-
-    /** The values without a copy where the tensor owns its storage (the adjoints this sweep makes do). */
-    private static double[] doubles(Tensor t) {
-      try {
-        return t.doubleStorage();
-      } catch (IllegalStateException e) {
-        return t.toDoubleArray();
-      }
-    }
-
-    private static float[] floats(Tensor t) {
-      try {
-        return t.floatStorage();
-      } catch (IllegalStateException e) {
-        return t.toFloatArray();
-      }
-    }
-
-    /**
-     * The same arithmetic as the tensor expressions of {@link #apply}, in the same order and the
-     * tensors' precision (scalars rounded to it as the tensor ops round them), in one pass over
-     * a_θ and a_σ instead of five (a profile of Concrete's exact unrolling spent 22% of its time in
-     * those passes). Only for contiguous CPU tensors of one shape and dtype; false leaves the others to the ops.
-     */
-    private boolean fused(Tensor at, Tensor as, List<Tensor> bTheta, List<Tensor> bSigma, List<Tensor> bG) {
-      if (!at.backend().isCpu() || !at.isContiguous() || (as != null && (!as.backend().isCpu() || as.dtype() != at.dtype() || !java.util.Arrays.equals(as.shape(), at.shape())))) return false;
-      int[] shape = at.shape();
-      double c1 = nesterov ? lr * mu : lr;
-      if (at.dtype() == DType.F64) {
-        double[] a = doubles(at), sg = as == null ? null : doubles(as);
-        int n = a.length;
-        double[] bt = wd == 0 ? null : new double[n], bs = as == null ? null : new double[n], bg = new double[n];
-        for (int j = 0; j < n; j++) {
-          double x = a[j], ad;
-          if (as == null) {
-            ad = x * -lr;
-          } else {
-            double av = sg[j] - x * c1;
-            ad = nesterov ? av - x * lr : av;
-            bs[j] = av * mu;
-          }
-          bg[j] = ad;
-          if (bt != null) bt[j] = x + ad * wd;
-        }
-        bG.add(Tensor.of(bg, shape));
-        if (bs != null) bSigma.add(Tensor.of(bs, shape));
-        bTheta.add(bt == null ? at : Tensor.of(bt, shape));
-        return true;
-      }
-      float[] a = floats(at), sg = as == null ? null : floats(as);
-      float fl = (float) lr, fnl = (float) -lr, fc1 = (float) c1, fmu = (float) mu, fwd = (float) wd;
-      int n = a.length;
-      float[] bt = wd == 0 ? null : new float[n], bs = as == null ? null : new float[n], bg = new float[n];
-      for (int j = 0; j < n; j++) {
-        float x = a[j], ad;
-        if (as == null) {
-          ad = x * fnl;
-        } else {
-          float av = sg[j] - x * fc1;
-          ad = nesterov ? av - x * fl : av;
-          bs[j] = av * fmu;
-        }
-        bg[j] = ad;
-        if (bt != null) bt[j] = x + ad * fwd;
-      }
-      bG.add(Tensor.of(bg, shape));
-      if (bs != null) bSigma.add(Tensor.of(bs, shape));
-      bTheta.add(bt == null ? at : Tensor.of(bt, shape));
-      return true;
-    }
+    return new QuerySweep(tr, q, f, rows, tau, norms, dt, route == Route.GRAPH);
   }
 }

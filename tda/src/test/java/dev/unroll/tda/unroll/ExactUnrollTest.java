@@ -196,8 +196,8 @@ class ExactUnrollTest {
   void sgdClosedFormAdjointEqualsTheGraphOfTheUpdate() {
     RunConfig c = twoStage();
     TrainResult run = Trainer.train(c, DATA, TrainOptions.inMemory().keep(Keep.CHECKPOINTS));
-    ExactUnroll.Result fast = ExactUnroll.scores(run.trajectory(), QUERIES, F, ExactUnroll.Options.defaults(), false);
-    ExactUnroll.Result graph = ExactUnroll.scores(run.trajectory(), QUERIES, F, ExactUnroll.Options.defaults(), true);
+    ExactUnroll.Result fast = ExactUnroll.scores(run.trajectory(), QUERIES, F, ExactUnroll.Options.defaults(), ExactUnroll.Route.PER_QUERY);
+    ExactUnroll.Result graph = ExactUnroll.scores(run.trajectory(), QUERIES, F, ExactUnroll.Options.defaults(), ExactUnroll.Route.GRAPH);
     for (int s = 0; s < 2; s++) {
       for (int q = 0; q < QUERIES.size(); q++) {
         for (int i = 0; i < fast.stage(s).examples(); i++) {
@@ -228,12 +228,57 @@ class ExactUnrollTest {
     RunConfig c = RunConfig.of(ModelSpec.mlp(Activation.RELU, 3, 6, 5, 3), "cross_entropy", DType.F64, 8, s1);
     TrainResult run = Trainer.train(c, DataSource.of(train), TrainOptions.inMemory().keep(Keep.CHECKPOINTS));
     Measurement margin = new dev.unroll.nn.Margin();
-    Scores fast = ExactUnroll.scores(run.trajectory(), queries, margin, new ExactUnroll.Options(3, 1), false).stage(0);
-    Scores graph = ExactUnroll.scores(run.trajectory(), queries, margin, ExactUnroll.Options.defaults(), true).stage(0);
+    Scores fast = ExactUnroll.scores(run.trajectory(), queries, margin, new ExactUnroll.Options(3, 1), ExactUnroll.Route.PER_QUERY).stage(0);
+    Scores graph = ExactUnroll.scores(run.trajectory(), queries, margin, ExactUnroll.Options.defaults(), ExactUnroll.Route.GRAPH).stage(0);
+    Scores batched = ExactUnroll.scores(run.trajectory(), queries, margin, new ExactUnroll.Options(3, 2), ExactUnroll.Route.BEST).stage(0);
     double scale = 0;
     for (double[] r : graph.values()) for (double v : r) scale = Math.max(scale, Math.abs(v));
     assertTrue(scale > 0);
-    for (int q = 0; q < nq; q++) for (int i = 0; i < n; i++) assertEquals(graph.get(q, i), fast.get(q, i), 1e-12 * scale, "query " + q + " example " + i);
+    for (int q = 0; q < nq; q++) {
+      for (int i = 0; i < n; i++) {
+        assertEquals(graph.get(q, i), fast.get(q, i), 1e-12 * scale, "query " + q + " example " + i);
+        assertEquals(graph.get(q, i), batched.get(q, i), 1e-12 * scale, "batched: query " + q + " example " + i);
+      }
+    }
+  }
+
+  /**
+   * The batched sweep for MLPs against the per-query sweep: two stages (heavy ball, then Nesterov with
+   * a step schedule), weight decay, a weighted first stage with weights 0 and 2, blocks of 2 queries on
+   * 2 threads, and the traced adjoint norms; in float64 and with a float32 run swept in float32.
+   */
+  @Test
+  void batchedSweepEqualsThePerQuerySweep() {
+    double[] w = new double[14];
+    java.util.Arrays.fill(w, 1);
+    w[3] = 0;
+    w[8] = 2;
+    for (DType dt : new DType[] {DType.F64, DType.F32}) {
+      RunConfig c = twoStage().withWeights(0, w);
+      c = RunConfig.of(c.model(), "mse", dt, 3, c.stages());
+      TrainResult run = Trainer.train(c, DATA, TrainOptions.inMemory().keep(Keep.CHECKPOINTS));
+      ExactUnroll.Options o = new ExactUnroll.Options(2, 2).withAdjointTrace();
+      ExactUnroll.Result batched = ExactUnroll.scores(run.trajectory(), QUERIES, F, o, ExactUnroll.Route.BEST);
+      ExactUnroll.Result perQuery = ExactUnroll.scores(run.trajectory(), QUERIES, F, o, ExactUnroll.Route.PER_QUERY);
+      double tol = dt == DType.F64 ? 1e-12 : 2e-5;
+      for (int s = 0; s < 2; s++) {
+        double scale = 0;
+        for (double[] r : perQuery.stage(s).values()) for (double v : r) scale = Math.max(scale, Math.abs(v));
+        assertTrue(scale > 0);
+        for (int q = 0; q < QUERIES.size(); q++) {
+          for (int i = 0; i < perQuery.stage(s).examples(); i++) {
+            assertEquals(perQuery.stage(s).get(q, i), batched.stage(s).get(q, i), tol * scale, dt + " stage " + s + " query " + q + " example " + i);
+          }
+        }
+      }
+      assertEquals(0, batched.stage(0).get(1, 3), "an example of weight 0 scores 0");
+      for (int q = 0; q < QUERIES.size(); q++) {
+        for (int k = 0; k < perQuery.adjointNorms()[q].length; k++) {
+          double a = perQuery.adjointNorms()[q][k];
+          assertEquals(a, batched.adjointNorms()[q][k], tol * a, dt + " adjoint norm, query " + q + " step " + k);
+        }
+      }
+    }
   }
 
   @Test

@@ -1,0 +1,293 @@
+package dev.unroll.tda.unroll;
+
+import dev.unroll.autodiff.Autograd;
+import dev.unroll.autodiff.GradMode;
+import dev.unroll.autodiff.Tensor;
+import dev.unroll.nn.CrossEntropyLoss;
+import dev.unroll.nn.GELU;
+import dev.unroll.nn.Linear;
+import dev.unroll.nn.Loss;
+import dev.unroll.nn.Mlp;
+import dev.unroll.nn.Module;
+import dev.unroll.nn.MseLoss;
+import dev.unroll.nn.Parameter;
+import dev.unroll.nn.ReLU;
+import dev.unroll.nn.Sequential;
+import dev.unroll.nn.Tanh;
+import dev.unroll.nn.Targets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One training step's Hessian-vector products for a stack of Q directions at once, on a multilayer
+ * perceptron, together with every batch example's gradient dot product with each direction.
+ *
+ * <p>The step's objective is J(θ, w) = (1/B)·Σⱼ wⱼ·ℓ(z_L(xⱼ), yⱼ) over the batch, with
+ * z_l = h_{l−1}·W_lᵀ + b_l, h_l = φ(z_l), h_0 = x. For each direction V = (V_l, c_l) it returns
+ * <pre>  H·V = d/dt ∇_θJ(θ + tV, w) at t = 0   and   Dⱼ = ∂⟨∇_θJ, V⟩/∂wⱼ = (1/B)·⟨∇ℓⱼ, V⟩,</pre>
+ * by the R-operator (forward tangents, then the tangents of the backward pass):
+ * <pre>  P_l = h_{l−1}·V_lᵀ + c_l,   ż_l = P_l + ḣ_{l−1}·W_lᵀ,   ḣ_l = φ'(z_l)∘ż_l,   ḣ_0 = 0,
+ *  δ̇_L = (w/B)∘∇²ℓ·ż_L,   δ̇_{l−1} = (δ̇_l·W_l + δ_l·V_l)∘φ'(z_{l−1}) + (δ_l·W_l)∘φ''(z_{l−1})∘ż_{l−1},
+ *  (H·V)_{W_l} = δ̇_lᵀ·h_{l−1} + δ_lᵀ·ḣ_{l−1},   (H·V)_{b_l} = Σⱼ δ̇_l[j],   Dⱼ = (1/B)·Σ_l ⟨δ̂_l[j], P_l[j]⟩,</pre>
+ * where δ_l = ∂J/∂z_l and δ̂_l the same with every wⱼ/B replaced by 1 (the per-example
+ * backward pass). The primal quantities (h, φ', φ'', δ, δ̂, the loss Hessians ∇²ℓ per example) are
+ * computed once per step and shared by the Q directions, whose tangents travel as [Q, B, width]
+ * stacks: the products with W are one GEMM for all directions, those with V one small GEMM each.
+ * φ', φ'' and ∇²ℓ come from the autodiff engine's own derivative rules, so that these products
+ * differentiate exactly the functions the trainer used. This replaces Q double-backward passes
+ * through the step's gradient graph (the same numbers up to rounding).
+ */
+final class MlpStepHvp {
+  /**
+   * The layers of a supported model: Linear layers in sequence with an elementwise activation
+   * (ReLU, tanh, GELU) or nothing between consecutive ones, with weight and bias positions in the
+   * model's parameter list (bias −1 when absent).
+   */
+  record Layers(List<Linear> linears, List<Module> activations, int[] weight, int[] bias) {
+    int size() {
+      return linears.size();
+    }
+  }
+
+  /**
+   * The structure of {@code model} if this class can differentiate it with {@code loss}: an
+   * {@link Mlp} or a {@link Sequential} of Linear layers and ReLU/tanh/GELU, with squared error or
+   * cross-entropy, every parameter belonging to a Linear layer; else null.
+   */
+  static Layers layers(Module model, Loss loss) {
+    if (!(loss instanceof MseLoss || loss instanceof CrossEntropyLoss)) return null;
+    Sequential seq = model instanceof Mlp m ? m.layers() : model instanceof Sequential s ? s : null;
+    if (seq == null || seq.size() == 0) return null;
+    List<Linear> lin = new ArrayList<>();
+    List<Module> act = new ArrayList<>();
+    for (Module m : seq.layers()) {
+      if (m instanceof Linear l) {
+        if (lin.size() > act.size()) act.add(null);
+        lin.add(l);
+      } else if (m instanceof ReLU || m instanceof Tanh || m instanceof GELU) {
+        if (lin.size() != act.size() + 1) return null;
+        act.add(m);
+      } else {
+        return null;
+      }
+    }
+    if (lin.isEmpty() || act.size() == lin.size()) return null; // an activation after the last layer
+    act.add(null);
+    List<Parameter> params = model.parameters();
+    int[] w = new int[lin.size()], b = new int[lin.size()];
+    int found = 0;
+    for (int l = 0; l < lin.size(); l++) {
+      w[l] = indexOf(params, lin.get(l).weight());
+      b[l] = lin.get(l).bias() == null ? -1 : indexOf(params, lin.get(l).bias());
+      found += b[l] < 0 ? 1 : 2;
+    }
+    if (found != params.size()) return null;
+    return new Layers(List.copyOf(lin), java.util.Collections.unmodifiableList(act), w, b);
+  }
+
+  private static int indexOf(List<Parameter> params, Parameter p) {
+    for (int i = 0; i < params.size(); i++) if (params.get(i) == p) return i;
+    throw new IllegalStateException("parameter " + p.name() + " is not among the model's parameters");
+  }
+
+  private final Layers layers;
+  private final int nb, np;
+  /** h[l]: the input of Linear l [B, in]; d1/d2[l]: φ', φ'' of the activation after Linear l (null: no activation; d2 also null where φ'' = 0). */
+  private final Tensor[] h, w, d1, d2;
+  /** delta[l] = ∂J/∂z_l, dHat[l] its per-example form, eps[l] = ∂J/∂h_l (after Linear l, l &lt; L−1). */
+  private final Tensor[] delta, dHat, eps;
+  /** Per-example loss Hessians ∇²ℓ(z_L[j]) as [B][dL·dL], row-major. */
+  private final double[][] lossHessian;
+  private final Tensor rowScale;
+
+  /**
+   * The primal pass of the step at parameters {@code theta} (in the model's parameter order) on the
+   * batch (x [B, in], y) with loss weights {@code weights}.
+   */
+  MlpStepHvp(Layers layers, List<Tensor> theta, Tensor x, Targets y, double[] weights, Loss loss) {
+    this.layers = layers;
+    this.np = theta.size();
+    int nl = layers.size();
+    if (x.rank() != 2) throw new IllegalArgumentException("MLP inputs must be [B, in], got " + Arrays.toString(x.shape()));
+    nb = x.dim(0);
+    h = new Tensor[nl];
+    w = new Tensor[nl];
+    d1 = new Tensor[nl];
+    d2 = new Tensor[nl];
+    delta = new Tensor[nl];
+    dHat = new Tensor[nl];
+    eps = new Tensor[nl];
+    Tensor a = owned(x.detach());
+    Tensor z = null;
+    for (int l = 0; l < nl; l++) {
+      h[l] = a;
+      w[l] = owned(theta.get(layers.weight()[l]).detach());
+      try (var off = GradMode.off()) {
+        z = a.matmul(w[l].t());
+        if (layers.bias()[l] >= 0) z = z.add(theta.get(layers.bias()[l]).detach());
+      }
+      Module act = layers.activations().get(l);
+      if (act != null) {
+        Tensor[] dd = elementwiseDerivatives(act, z);
+        a = dd[0];
+        d1[l] = dd[1];
+        d2[l] = dd[2];
+      } else {
+        a = z;
+      }
+    }
+    double[] c = new double[nb];
+    for (int j = 0; j < nb; j++) c[j] = weights[j] / nb;
+    rowScale = Tensor.of(x.dtype(), c, nb, 1);
+    lossHessian = new double[nb][];
+    Tensor e = lossDerivatives(loss, z, y, lossHessian);
+    try (var off = GradMode.off()) {
+      dHat[nl - 1] = e;
+      for (int l = nl - 1; l >= 0; l--) {
+        delta[l] = dHat[l].mul(rowScale);
+        if (l == 0) break;
+        Tensor back = dHat[l].matmul(w[l]);
+        eps[l - 1] = back.mul(rowScale);
+        dHat[l - 1] = times(back, d1[l - 1]);
+      }
+    }
+  }
+
+  /** [φ(z), φ'(z), φ''(z) or null where it vanishes everywhere], from the activation's derivative rules. */
+  private static Tensor[] elementwiseDerivatives(Module act, Tensor z) {
+    Tensor leaf = z.detach().requiresGrad(true);
+    Tensor out = act.forward(leaf);
+    Tensor ones = Tensor.ones(z.dtype(), z.shape());
+    Tensor first = Autograd.grad(List.of(out), List.of(ones), List.of(leaf), true, true, true).get(0);
+    Tensor second = first.requiresGrad() ? Autograd.grad(List.of(first), List.of(ones), List.of(leaf), false, false, true).get(0) : null;
+    if (second != null) {
+      boolean zero = true;
+      for (double v : second.toDoubleArray()) if (v != 0) { zero = false; break; }
+      if (zero) second = null;
+    }
+    return new Tensor[] {out.detach(), first.detach(), second};
+  }
+
+  /** ∂ℓⱼ/∂z_L[j] as [B, dL]; fills {@code hessianRows[j]} with ∂²ℓⱼ/∂z_L[j]² (each ℓⱼ depends on row j alone). */
+  private Tensor lossDerivatives(Loss loss, Tensor zL, Targets y, double[][] hessianRows) {
+    Tensor leaf = zL.detach().requiresGrad(true);
+    Tensor per = loss.perExample(leaf, y);
+    Tensor e = Autograd.grad(List.of(per), List.of(Tensor.ones(per.dtype(), per.shape())), List.of(leaf), true, true, true).get(0);
+    int dl = zL.dim(1);
+    for (int j = 0; j < nb; j++) hessianRows[j] = new double[dl * dl];
+    for (int c = 0; c < dl; c++) {
+      double[] pick = new double[nb * dl];
+      for (int j = 0; j < nb; j++) pick[j * dl + c] = 1;
+      Tensor col = e.requiresGrad()
+          ? Autograd.grad(List.of(e), List.of(Tensor.of(zL.dtype(), pick, nb, dl)), List.of(leaf), false, true, true).get(0)
+          : Tensor.zeros(zL.dtype(), nb, dl);
+      double[] v = col.toDoubleArray();
+      for (int j = 0; j < nb; j++) System.arraycopy(v, j * dl, hessianRows[j], c * dl, dl);
+    }
+    return e.detach();
+  }
+
+  /**
+   * H·V for each of the Q directions, stacked per parameter as [Q, ...parameter shape] in the
+   * model's parameter order, and D [Q, B] (see the class comment).
+   */
+  record Products(List<Tensor> hv, Tensor dots) {}
+
+  /** {@link #accumulate} into zeros: the products themselves. */
+  Products apply(List<Tensor> directions) {
+    List<Tensor> hv = new ArrayList<>(directions.size());
+    for (Tensor v : directions) hv.add(Tensor.zeros(v.dtype(), v.shape()));
+    int nq = directions.get(0).dim(0);
+    double[] dots = new double[nq * nb];
+    accumulate(directions, hv, dots);
+    return new Products(hv, Tensor.of(dots, nq, nb));
+  }
+
+  /**
+   * target += H·V and dots[q·B + j] = Dⱼ for direction q, with V and target stacked per parameter
+   * as [Q, ...parameter shape] (contiguous CPU tensors owning their storage, of the primal's dtype).
+   *
+   * <p>The tangents of all directions travel as [B, Q, width] matrices (example-major), so that
+   * every product with a primal matrix is one GEMM for all Q: P_l = h_{l−1}·[V_1; …; V_Q]ᵀ,
+   * ḣ·Wᵀ, δ̇·W and (H·V)_W += δ̇ᵀ·h_{l−1}; only δ_l·V_q and δ_lᵀ·ḣ_q are a GEMM per direction.
+   * The products with the parameter adjoints accumulate into {@code target} in place.
+   */
+  void accumulate(List<Tensor> directions, List<Tensor> target, double[] dots) {
+    if (directions.size() != np || target.size() != np) throw new IllegalArgumentException(directions.size() + " direction and " + target.size() + " target blocks for " + np + " parameters");
+    int nl = layers.size();
+    int nq = directions.get(0).dim(0);
+    Tensor[] zDot = new Tensor[nl], hDotIn = new Tensor[nl];
+    Tensor d = null, hDot = null;
+    try (var off = GradMode.off()) {
+      for (int l = 0; l < nl; l++) {
+        int out = w[l].dim(0), in = w[l].dim(1);
+        Tensor vw = directions.get(layers.weight()[l]);
+        Tensor p = Tensor.zeros(vw.dtype(), nb, nq, out);
+        RawGemm.gemm(false, true, nb, nq * out, in, h[l], 0, in, vw, 0, in, p, 0, nq * out, false);
+        if (layers.bias()[l] >= 0) p = p.add(directions.get(layers.bias()[l]));
+        Tensor part = p.mul(dHat[l].reshape(nb, 1, out)).sum(2);
+        d = d == null ? part : d.add(part);
+        hDotIn[l] = hDot;
+        // ż = P + ḣ·Wᵀ, accumulated into P's own storage (P is no longer needed).
+        if (hDot != null) RawGemm.gemm(false, true, nb * nq, out, in, hDot, 0, in, w[l], 0, in, p, 0, out, true);
+        zDot[l] = p;
+        if (l + 1 < nl) hDot = times(p, d1[l] == null ? null : d1[l].reshape(nb, 1, out));
+      }
+      double[] dv = d.toDoubleArray();
+      for (int j = 0; j < nb; j++) for (int q = 0; q < nq; q++) dots[q * nb + j] = dv[j * nq + q] / nb;
+      Tensor dDot = lossHessianTimes(zDot[nl - 1]).mul(rowScale.reshape(nb, 1, 1));
+      for (int l = nl - 1; l >= 0; l--) {
+        int out = w[l].dim(0), in = w[l].dim(1);
+        Tensor tw = target.get(layers.weight()[l]);
+        RawGemm.gemm(true, false, nq * out, in, nb, dDot, 0, nq * out, h[l], 0, in, tw, 0, in, true);
+        if (hDotIn[l] != null) {
+          for (int q = 0; q < nq; q++) RawGemm.gemm(true, false, out, in, nb, delta[l], 0, out, hDotIn[l], q * in, nq * in, tw, q * out * in, in, true);
+        }
+        if (layers.bias()[l] >= 0) RawGemm.addInto(target.get(layers.bias()[l]), dDot.sum(0));
+        if (l == 0) break;
+        Tensor vw = directions.get(layers.weight()[l]);
+        Tensor back = Tensor.zeros(dDot.dtype(), nb, nq, in);
+        RawGemm.gemm(false, false, nb * nq, in, out, dDot, 0, out, w[l], 0, in, back, 0, in, false);
+        for (int q = 0; q < nq; q++) RawGemm.gemm(false, false, nb, in, out, delta[l], 0, out, vw, q * out * in, in, back, q * in, nq * in, true);
+        Tensor next = times(back, d1[l - 1] == null ? null : d1[l - 1].reshape(nb, 1, in));
+        if (d2[l - 1] != null) next = next.add(zDot[l - 1].mul(eps[l - 1].mul(d2[l - 1]).reshape(nb, 1, in)));
+        dDot = next;
+      }
+    }
+  }
+
+  /** t itself where it owns contiguous storage (the raw GEMMs read it), else a copy that does. */
+  private static Tensor owned(Tensor t) {
+    try {
+      if (t.dtype() == dev.unroll.autodiff.DType.F64) t.doubleStorage();
+      else t.floatStorage();
+      return t;
+    } catch (IllegalStateException e) {
+      return Tensor.of(t.dtype(), t.toDoubleArray(), t.shape());
+    }
+  }
+
+  /** x∘φ' where an activation sits, x itself between two Linear layers without one. */
+  private static Tensor times(Tensor x, Tensor derivative) {
+    return derivative == null ? x : x.mul(derivative);
+  }
+
+  /** ∇²ℓⱼ·ż[j, q] for every example j and direction q, [B, Q, dL]. */
+  private Tensor lossHessianTimes(Tensor zDot) {
+    int nq = zDot.dim(1), dl = zDot.dim(2);
+    double[] in = zDot.toDoubleArray(), out = new double[in.length];
+    for (int j = 0; j < nb; j++) {
+      double[] hj = lossHessian[j];
+      for (int q = 0; q < nq; q++) {
+        int o = (j * nq + q) * dl;
+        for (int c = 0; c < dl; c++) {
+          double s = 0;
+          for (int cc = 0; cc < dl; cc++) s += hj[c * dl + cc] * in[o + cc];
+          out[o + c] = s;
+        }
+      }
+    }
+    return Tensor.of(zDot.dtype(), out, nb, nq, dl);
+  }
+}
