@@ -1,26 +1,16 @@
 package dev.unroll.tda.unroll;
 
-import dev.unroll.autodiff.Autograd;
 import dev.unroll.autodiff.Backend;
 import dev.unroll.autodiff.Backends;
 import dev.unroll.autodiff.DType;
-import dev.unroll.autodiff.Derivatives;
-import dev.unroll.autodiff.GradMode;
-import dev.unroll.autodiff.Rng;
-import dev.unroll.autodiff.Tensor;
-import dev.unroll.nn.Batch;
-import dev.unroll.nn.Loss;
 import dev.unroll.nn.Measurement;
 import dev.unroll.nn.Module;
-import dev.unroll.nn.Parameter;
 import dev.unroll.nn.data.Dataset;
 import dev.unroll.optim.Optimizer;
-import dev.unroll.optim.Sgd;
 import dev.unroll.optim.train.DataSpec;
 import dev.unroll.optim.train.KernelThreads;
 import dev.unroll.optim.train.RunConfig;
 import dev.unroll.optim.train.RunRecord;
-import dev.unroll.optim.train.Snapshot;
 import dev.unroll.optim.train.Trajectory;
 import dev.unroll.tda.Scores;
 import java.util.ArrayList;
