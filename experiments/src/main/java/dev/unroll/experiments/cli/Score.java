@@ -83,7 +83,7 @@ public final class Score {
     METHODS.put("if-diagonal", "influence with a diagonal curvature [--fisher] [--damping]");
     METHODS.put("if-kfac", "K-FAC influence [--fisher] [--damping]");
     METHODS.put("if-ekfac", "EK-FAC influence [--fisher] [--damping]");
-    METHODS.put("unroll", "exact unrolled differentiation of the recorded run [--threads N] [--query-block B]");
+    METHODS.put("unroll", "exact unrolled differentiation of the recorded run [--threads N] [--query-block B (0: sized to 192 MB of adjoints per block)]");
     METHODS.put("source", "SOURCE [--segments L] [--curvature ekfac|kfac|hessian|fisher] [--form exponential|power] [--fisher]");
     METHODS.put("fast-source", "Fast-Source: SOURCE at each segment's mean parameters (same options)");
   }
@@ -169,7 +169,7 @@ public final class Score {
       case "if-diagonal" -> InfluenceFunctions.diagonal(task, p, fit, damping(o, s, "mean:0.1"), so);
       case "if-kfac" -> InfluenceFunctions.kfac(task, p, fit, damping(o, s, "mean:0.1"), so);
       case "if-ekfac" -> InfluenceFunctions.ekfac(task, p, fit, damping(o, s, "mean:0.1"), so);
-      case "unroll" -> ExactUnroll.scores(s.run.trajectory(), task.queries(), task.measurement(), new ExactUnroll.Options(o.getInt("query-block", 8), s.threads)).combined();
+      case "unroll" -> ExactUnroll.scores(s.run.trajectory(), task.queries(), task.measurement(), new ExactUnroll.Options(o.getInt("query-block", 0), s.threads)).combined();
       case "source" -> Source.pairwise(s.sourceSegments(o), sourceOptions(o, fit, so));
       case "fast-source" -> Source.pairwise(s.sourceSegments(o).fast(), sourceOptions(o, fit, so));
       default -> throw new Options.UsageException("unknown method '" + method + "'; known: " + String.join(", ", METHODS.keySet()) + ", all");

@@ -17,7 +17,7 @@ final class ExactAcrossStages {
 
   /** Exact unrolling (query blocks of 8 on {@code threads} threads), in union columns. */
   static MethodRun method(int threads) {
-    return new MethodRun(MethodCatalog.EXACT, c -> inUnion(ExactUnroll.scores(c.run().trajectory(), c.queries(), c.measurement(), new ExactUnroll.Options(8, threads)), c));
+    return new MethodRun(MethodCatalog.EXACT, c -> inUnion(ExactUnroll.scores(c.run().trajectory(), c.queries(), c.measurement(), ExactUnroll.Options.automatic(threads)), c));
   }
 
   /** τ[q][col_s(i)] = Σ_s τ_s[q][i] over the stages s containing the point. */

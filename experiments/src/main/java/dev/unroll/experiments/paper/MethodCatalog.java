@@ -49,7 +49,7 @@ public final class MethodCatalog {
   /** As {@link #all(boolean, int, DataSource)}; {@code trak} false leaves out TRAK (its projections dominate quick image runs). */
   public static List<MethodRun> all(boolean exact, int threads, DataSource source, boolean trak) {
     List<MethodRun> m = new ArrayList<>();
-    if (exact) m.add(new MethodRun(EXACT, c -> ExactUnroll.scores(c.run().trajectory(), c.queries(), c.measurement(), new ExactUnroll.Options(8, threads)).combined()));
+    if (exact) m.add(new MethodRun(EXACT, c -> ExactUnroll.scores(c.run().trajectory(), c.queries(), c.measurement(), ExactUnroll.Options.automatic(threads)).combined()));
     for (int l : new int[] {3, 2, 1}) {
       m.add(new MethodRun("SOURCE (L=" + l + ")", c -> Source.pairwise(segments(SourceInputs.of(c.run().trajectory(), c.task()), l), SourceOptions.defaults().withFit(fit()))));
     }

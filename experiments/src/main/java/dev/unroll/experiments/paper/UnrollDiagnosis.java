@@ -74,7 +74,7 @@ public final class UnrollDiagnosis {
     System.out.printf("base run: %d steps in %.1f s, final training loss %.4f%n", base.record().totalSteps(), secs(t0), base.record().loss(base.record().totalSteps() - 1));
     double[] f0 = Pipeline.measure(base.model(), f, queries);
     t0 = System.nanoTime();
-    ExactUnroll.Result ex = ExactUnroll.scores(base.trajectory(), queries, f, new ExactUnroll.Options(8, threads).withAdjointTrace());
+    ExactUnroll.Result ex = ExactUnroll.scores(base.trajectory(), queries, f, ExactUnroll.Options.automatic(threads).withAdjointTrace());
     double[][] tau = ex.combined().values();
     System.out.printf("exact unrolling: %.1f s%n", secs(t0));
     Map<String, double[][]> methods = new LinkedHashMap<>();
@@ -158,7 +158,7 @@ public final class UnrollDiagnosis {
       System.out.println("\n## 5. the same methods on a second base run (seed 1): mean over queries of Spearman(scores seed 0, scores seed 1)");
       TrainResult b1 = Trainer.train(cfg.withSeed(1), source, TrainOptions.inMemory().keep(Keep.ALL_STEPS));
       Map<String, double[][]> m1 = new LinkedHashMap<>();
-      m1.put("exact unrolling", ExactUnroll.scores(b1.trajectory(), queries, f, new ExactUnroll.Options(8, threads)).combined().values());
+      m1.put("exact unrolling", ExactUnroll.scores(b1.trajectory(), queries, f, ExactUnroll.Options.automatic(threads)).combined().values());
       m1.putAll(others(r, b1, f, train, queries, source, threads));
       System.out.println("| method | Spearman between seeds |");
       System.out.println("|---|---|");

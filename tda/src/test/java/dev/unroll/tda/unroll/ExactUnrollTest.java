@@ -183,10 +183,12 @@ class ExactUnrollTest {
     ExactUnroll.Result a = ExactUnroll.scores(all.trajectory(), QUERIES, F, ExactUnroll.Options.defaults());
     ExactUnroll.Result b = ExactUnroll.scores(ck.trajectory(), QUERIES, F, new ExactUnroll.Options(1, 2));
     ExactUnroll.Result d = ExactUnroll.scores(ck.trajectory(), QUERIES, F, new ExactUnroll.Options(2, 1));
+    ExactUnroll.Result e = ExactUnroll.scores(ck.trajectory(), QUERIES, F, ExactUnroll.Options.automatic(2));
     for (int s = 0; s < 2; s++) {
       for (int q = 0; q < QUERIES.size(); q++) {
         assertArrayEquals(a.stage(s).row(q), b.stage(s).row(q));
         assertArrayEquals(a.stage(s).row(q), d.stage(s).row(q));
+        assertArrayEquals(a.stage(s).row(q), e.stage(s).row(q));
       }
     }
     assertThrows(IllegalStateException.class, a::combined);
