@@ -254,7 +254,9 @@ public final class ExactUnroll {
       Module m = tr.newModel();
       MlpStepHvp.Layers layers = MlpStepHvp.layers(m, tr.record().config().lossFunction());
       boolean cpu = m.parameters().isEmpty() || m.parameters().get(0).value().backend().isCpu();
-      if (layers != null && cpu && BatchedSweep.sgdOnly(tr.record().config())) return new BatchedSweep(tr, q, f, rows, tau, norms, dt, layers);
+      // Inputs of more than two axes (a Linear layer applied along the last one) keep the general route.
+      boolean matrices = tr.stageData().stream().allMatch(d -> d.x().rank() == 2);
+      if (layers != null && cpu && matrices && BatchedSweep.sgdOnly(tr.record().config())) return new BatchedSweep(tr, q, f, rows, tau, norms, dt, layers);
     }
     return new QuerySweep(tr, q, f, rows, tau, norms, dt, route == Route.GRAPH);
   }
