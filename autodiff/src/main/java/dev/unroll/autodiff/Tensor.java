@@ -193,6 +193,21 @@ public final class Tensor {
     return out;
   }
 
+  /**
+   * Whether this is a contiguous CPU tensor whose backing array holds exactly its values from offset
+   * 0, so that {@link #doubleStorage} or {@link #floatStorage} (by dtype) returns it without a copy.
+   */
+  public boolean ownsStorage() {
+    int length = d != null ? d.length : f != null ? f.length : -1;
+    return length == numel() && offset == 0 && isContiguous();
+  }
+
+  /** This tensor if it {@link #ownsStorage owns its storage}, else a contiguous CPU copy of its values that does. */
+  public Tensor owning() {
+    if (ownsStorage()) return this;
+    return dtype == DType.F32 ? Tensor.of(toFloatArray(), shape()) : Tensor.of(toDoubleArray(), shape());
+  }
+
   /** The backing array of a contiguous CPU float64 tensor with offset 0 (no copy); throws otherwise. */
   public double[] doubleStorage() {
     if (d == null || offset != 0 || !isContiguous() || d.length != numel()) throw new IllegalStateException("doubleStorage() needs a contiguous float64 CPU tensor owning its storage");

@@ -83,18 +83,18 @@ abstract class StatefulOptimizer implements Optimizer {
             continue;
           }
         }
-        if (!ownsArray(p.value()) || !all(bufs)) {
+        if (!p.value().ownsStorage() || !all(bufs)) {
           fallback(p, g, keys, lr);
           continue;
         }
         if (p.dtype() == DType.F64) {
           double[][] b = new double[bufs.length][];
           for (int k = 0; k < b.length; k++) b[k] = bufs[k].doubleStorage();
-          kernel(p.value().doubleStorage(), ownsArray(g) ? g.doubleStorage() : g.toDoubleArray(), b, lr, t);
+          kernel(p.value().doubleStorage(), g.ownsStorage() ? g.doubleStorage() : g.toDoubleArray(), b, lr, t);
         } else {
           float[][] b = new float[bufs.length][];
           for (int k = 0; k < b.length; k++) b[k] = bufs[k].floatStorage();
-          kernel(p.value().floatStorage(), ownsArray(g) ? g.floatStorage() : g.toFloatArray(), b, lr, t);
+          kernel(p.value().floatStorage(), g.ownsStorage() ? g.floatStorage() : g.toFloatArray(), b, lr, t);
         }
       }
     }
@@ -118,19 +118,8 @@ abstract class StatefulOptimizer implements Optimizer {
   }
 
   private static boolean all(Tensor[] ts) {
-    for (Tensor t : ts) if (!ownsArray(t)) return false;
+    for (Tensor t : ts) if (!t.ownsStorage()) return false;
     return true;
-  }
-
-  /** True when the tensor's values are exactly its CPU backing array (contiguous, offset 0). */
-  private static boolean ownsArray(Tensor t) {
-    try {
-      if (t.dtype() == DType.F64) t.doubleStorage();
-      else t.floatStorage();
-      return true;
-    } catch (IllegalStateException e) {
-      return false;
-    }
   }
 
   @Override

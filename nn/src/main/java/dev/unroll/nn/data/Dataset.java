@@ -56,14 +56,7 @@ public final class Dataset {
 
   /** A detached, contiguous CPU tensor owning its storage from offset 0 (so rows can be copied with arraycopy). */
   private static Tensor owning(Tensor x) {
-    Tensor t = x.cpu().detach();
-    try {
-      if (t.dtype() == DType.F32) t.floatStorage();
-      else t.doubleStorage();
-      return t;
-    } catch (IllegalStateException notOwning) {
-      return t.dtype() == DType.F32 ? Tensor.of(t.toFloatArray(), t.shape()) : Tensor.of(t.toDoubleArray(), t.shape());
-    }
+    return x.cpu().detach().owning();
   }
 
   // ------------------------------------------------------------------ accessors

@@ -1,6 +1,8 @@
 package dev.unroll.tda.unroll;
 
 import dev.unroll.autodiff.DType;
+import dev.unroll.autodiff.GradMode;
+import dev.unroll.autodiff.Ops;
 import dev.unroll.autodiff.Tensor;
 import dev.unroll.nn.Batch;
 import dev.unroll.nn.Measurement;
@@ -45,14 +47,13 @@ final class BatchedSweep extends ReverseSweep {
     double[] dw = null;
     for (int k = t - 1; k >= 0; k--) {
       int s = rec.stageOf(k);
+      List<Tensor> thetaK = converted(tr.at(k).parameterList());
       if (s != stage) {
         stage = s;
         Optimizer opt = cfg.stage(s).optimizer().create();
         sgd = (Sgd) opt;
-        List<Tensor> params = converted(tr.at(k).parameterList());
-        aState = zerosLike(bufferKeys(opt, params), opt, params, nq);
+        aState = zerosLike(bufferKeys(opt, thetaK), opt, thetaK, nq);
       }
-      List<Tensor> thetaK = converted(tr.at(k).parameterList());
       int[] batchRows = rec.batch(k);
       Batch b = stageData.get(s).batch(batchRows);
       double[] wv = batchWeights(s, batchRows);
@@ -65,19 +66,21 @@ final class BatchedSweep extends ReverseSweep {
     }
   }
 
-  /** Per parameter, the queries' tensors stacked along a new leading axis. */
+  /** Per parameter, the queries' tensors stacked along a new leading axis (contiguous, owning their storage). */
   private List<Tensor> stack(List<List<Tensor>> perQuery) {
-    int nq = perQuery.size(), np = perQuery.get(0).size();
-    List<Tensor> out = new ArrayList<>(np);
-    for (int n = 0; n < np; n++) {
-      int[] sh = perQuery.get(0).get(n).shape();
-      int size = perQuery.get(0).get(n).numel();
-      double[] all = new double[nq * size];
-      for (int q = 0; q < nq; q++) System.arraycopy(perQuery.get(q).get(n).toDoubleArray(), 0, all, q * size, size);
-      int[] s2 = new int[sh.length + 1];
-      s2[0] = nq;
-      System.arraycopy(sh, 0, s2, 1, sh.length);
-      out.add(Tensor.of(dt, all, s2));
+    List<Tensor> out = new ArrayList<>();
+    try (var off = GradMode.off()) {
+      for (int n = 0; n < perQuery.get(0).size(); n++) {
+        Tensor[] rowsOfN = new Tensor[perQuery.size()];
+        for (int q = 0; q < rowsOfN.length; q++) {
+          Tensor g = perQuery.get(q).get(n).detach();
+          int[] sh = new int[g.rank() + 1];
+          sh[0] = 1;
+          System.arraycopy(g.shape(), 0, sh, 1, g.rank());
+          rowsOfN[q] = g.reshape(sh);
+        }
+        out.add(Ops.concat(0, rowsOfN).to(dt).owning());
+      }
     }
     return out;
   }

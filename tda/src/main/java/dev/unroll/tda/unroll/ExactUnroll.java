@@ -173,8 +173,12 @@ public final class ExactUnroll {
     Dataset q = queries.to(sweepType);
     int nq = q.size();
     double[][] norms = options.traceAdjoints() ? new double[nq][rec.totalSteps() + 1] : null;
+    // The route and the block size are decided once, on a model built for that purpose.
+    Module probe = trajectory.newModel();
+    MlpStepHvp.Layers batched = route == Route.BEST ? batchedLayers(probe, trajectory) : null;
+    boolean generic = route == Route.GRAPH;
     int perThread = (nq + options.threads() - 1) / options.threads();
-    int block = Math.max(1, Math.min(options.queryBlock() > 0 ? options.queryBlock() : automaticBlock(trajectory, sweepType), perThread));
+    int block = Math.max(1, Math.min(options.queryBlock() > 0 ? options.queryBlock() : automaticBlock(probe, sweepType), perThread));
     if (options.queryBlock() == 0) {
       // As many blocks as a multiple of the threads, evenly filled: no thread waits on a last short round.
       int count = (nq + block - 1) / block;
@@ -190,7 +194,7 @@ public final class ExactUnroll {
     double[][][] tau = new double[rec.numStages()][nq][];
     for (int s = 0; s < rec.numStages(); s++) for (int i = 0; i < nq; i++) tau[s][i] = new double[rec.dataSize(s)];
     if (options.threads() == 1 || blocks.size() == 1) {
-      for (int[] rows : blocks) sweep(route, trajectory, q, f, rows, tau, norms, sweepType).run();
+      for (int[] rows : blocks) sweep(batched, generic, trajectory, q, f, rows, tau, norms, sweepType).run();
     } else {
       Backend cpu = Backends.cpu();
       ExecutorService pool = Executors.newFixedThreadPool(Math.min(options.threads(), blocks.size()), r -> {
@@ -203,7 +207,7 @@ public final class ExactUnroll {
         for (int[] rows : blocks) {
           Trajectory own = trajectory.fork();
           fs.add(pool.submit(() -> KernelThreads.single(() -> Backends.withCpu(cpu, () -> {
-            sweep(route, own, q, f, rows, tau, norms, sweepType).run();
+            sweep(batched, generic, own, q, f, rows, tau, norms, sweepType).run();
             return null;
           }))));
         }
@@ -242,22 +246,27 @@ public final class ExactUnroll {
   static final long AUTO_BLOCK_BYTES = 192L << 20;
 
   /** The queries whose a_θ, a_σ, b_g and one more [P] vector in the sweep's dtype fit in {@link #AUTO_BLOCK_BYTES}. */
-  private static int automaticBlock(Trajectory tr, DType dt) {
+  private static int automaticBlock(Module model, DType dt) {
     long p = 0;
-    for (var param : tr.newModel().parameters()) p += param.value().numel();
+    for (var param : model.parameters()) p += param.value().numel();
     long perQuery = Math.max(1, p * (dt == DType.F64 ? 8 : 4) * 4);
     return (int) Math.max(1, Math.min(Integer.MAX_VALUE, AUTO_BLOCK_BYTES / perQuery));
   }
 
-  private static ReverseSweep sweep(Route route, Trajectory tr, Dataset q, Measurement f, int[] rows, double[][][] tau, double[][] norms, DType dt) {
-    if (route == Route.BEST) {
-      Module m = tr.newModel();
-      MlpStepHvp.Layers layers = MlpStepHvp.layers(m, tr.record().config().lossFunction());
-      boolean cpu = m.parameters().isEmpty() || m.parameters().get(0).value().backend().isCpu();
-      // Inputs of more than two axes (a Linear layer applied along the last one) keep the general route.
-      boolean matrices = tr.stageData().stream().allMatch(d -> d.x().rank() == 2);
-      if (layers != null && cpu && matrices && BatchedSweep.sgdOnly(tr.record().config())) return new BatchedSweep(tr, q, f, rows, tau, norms, dt, layers);
-    }
-    return new QuerySweep(tr, q, f, rows, tau, norms, dt, route == Route.GRAPH);
+  /**
+   * The layers {@link BatchedSweep} differentiates when the run allows it: an MLP ({@link MlpStepHvp#layers})
+   * on the CPU, inputs of two axes (a Linear layer applied along the last of more keeps the general
+   * route), SGD in every stage; else null.
+   */
+  private static MlpStepHvp.Layers batchedLayers(Module model, Trajectory tr) {
+    MlpStepHvp.Layers layers = MlpStepHvp.layers(model, tr.record().config().lossFunction());
+    boolean cpu = model.parameters().isEmpty() || model.parameters().get(0).value().backend().isCpu();
+    boolean matrices = tr.stageData().stream().allMatch(d -> d.x().rank() == 2);
+    return layers != null && cpu && matrices && BatchedSweep.sgdOnly(tr.record().config()) ? layers : null;
+  }
+
+  /** The sweep for one block: batched where {@code batched} layers are given, else per query (with the graph VJP when {@code generic}). */
+  private static ReverseSweep sweep(MlpStepHvp.Layers batched, boolean generic, Trajectory tr, Dataset q, Measurement f, int[] rows, double[][][] tau, double[][] norms, DType dt) {
+    return batched != null ? new BatchedSweep(tr, q, f, rows, tau, norms, dt, batched) : new QuerySweep(tr, q, f, rows, tau, norms, dt, generic);
   }
 }

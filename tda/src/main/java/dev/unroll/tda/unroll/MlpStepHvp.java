@@ -118,11 +118,11 @@ final class MlpStepHvp {
     delta = new Tensor[nl];
     dHat = new Tensor[nl];
     eps = new Tensor[nl];
-    Tensor a = owned(x.detach());
+    Tensor a = x.detach().owning();
     Tensor z = null;
     for (int l = 0; l < nl; l++) {
       h[l] = a;
-      w[l] = owned(theta.get(layers.weight()[l]).detach());
+      w[l] = theta.get(layers.weight()[l]).detach().owning();
       try (var off = GradMode.off()) {
         z = a.matmul(w[l].t());
         if (layers.bias()[l] >= 0) z = z.add(theta.get(layers.bias()[l]).detach());
@@ -254,17 +254,6 @@ final class MlpStepHvp {
         if (d2[l - 1] != null) next = next.add(zDot[l - 1].mul(eps[l - 1].mul(d2[l - 1]).reshape(nb, 1, in)));
         dDot = next;
       }
-    }
-  }
-
-  /** t itself where it owns contiguous storage (the raw GEMMs read it), else a copy that does. */
-  private static Tensor owned(Tensor t) {
-    try {
-      if (t.dtype() == dev.unroll.autodiff.DType.F64) t.doubleStorage();
-      else t.floatStorage();
-      return t;
-    } catch (IllegalStateException e) {
-      return Tensor.of(t.dtype(), t.toDoubleArray(), t.shape());
     }
   }
 

@@ -50,23 +50,6 @@ final class SgdVjp implements UpdateVjp {
     return new List[] {bTheta, bSigma, bG};
   }
 
-  /** The values without a copy where the tensor owns its storage (the adjoints this sweep makes do). */
-  private static double[] doubles(Tensor t) {
-    try {
-      return t.doubleStorage();
-    } catch (IllegalStateException e) {
-      return t.toDoubleArray();
-    }
-  }
-
-  private static float[] floats(Tensor t) {
-    try {
-      return t.floatStorage();
-    } catch (IllegalStateException e) {
-      return t.toFloatArray();
-    }
-  }
-
   /**
    * The same arithmetic as the tensor expressions of {@link #apply}, in the same order and the
    * tensors' precision (scalars rounded to it as the tensor ops round them), in one pass over
@@ -78,14 +61,15 @@ final class SgdVjp implements UpdateVjp {
     int[] shape = at.shape();
     int n = at.numel();
     if (at.dtype() == DType.F64) {
-      double[] a = doubles(at), sg = as == null ? null : doubles(as);
+      // Read without a copy where the tensor owns its storage (the adjoints the sweeps make do).
+      double[] a = at.owning().doubleStorage(), sg = as == null ? null : as.owning().doubleStorage();
       double[] bt = wd == 0 ? null : new double[n], bs = as == null ? null : new double[n], bg = new double[n];
       pass(a, sg, bt, bs, bg);
       bG.add(Tensor.of(bg, shape));
       if (bs != null) bSigma.add(Tensor.of(bs, shape));
       bTheta.add(bt == null ? at : Tensor.of(bt, shape));
     } else {
-      float[] a = floats(at), sg = as == null ? null : floats(as);
+      float[] a = at.owning().floatStorage(), sg = as == null ? null : as.owning().floatStorage();
       float[] bt = wd == 0 ? null : new float[n], bs = as == null ? null : new float[n], bg = new float[n];
       pass(a, sg, bt, bs, bg);
       bG.add(Tensor.of(bg, shape));

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.unroll.autodiff.Autograd;
 import dev.unroll.autodiff.DType;
 import dev.unroll.autodiff.Derivatives;
+import dev.unroll.autodiff.Ops;
 import dev.unroll.autodiff.Rng;
 import dev.unroll.autodiff.Tensor;
 import dev.unroll.nn.Conv2d;
@@ -119,16 +120,19 @@ class MlpStepHvpTest {
     assertTrue(worst > 1e-3, "the products are not all ~0");
   }
 
+  /** Per parameter, the directions stacked along a new leading axis. */
   private static List<Tensor> stack(List<List<Tensor>> dirs) {
     List<Tensor> out = new ArrayList<>();
     for (int n = 0; n < dirs.get(0).size(); n++) {
-      Tensor p = dirs.get(0).get(n);
-      double[] all = new double[Q * p.numel()];
-      for (int q = 0; q < Q; q++) System.arraycopy(dirs.get(q).get(n).toDoubleArray(), 0, all, q * p.numel(), p.numel());
-      int[] sh = new int[p.rank() + 1];
-      sh[0] = Q;
-      System.arraycopy(p.shape(), 0, sh, 1, p.rank());
-      out.add(Tensor.of(all, sh));
+      Tensor[] parts = new Tensor[Q];
+      for (int q = 0; q < Q; q++) {
+        Tensor v = dirs.get(q).get(n);
+        int[] sh = new int[v.rank() + 1];
+        sh[0] = 1;
+        System.arraycopy(v.shape(), 0, sh, 1, v.rank());
+        parts[q] = v.reshape(sh);
+      }
+      out.add(Ops.concat(0, parts).owning());
     }
     return out;
   }
