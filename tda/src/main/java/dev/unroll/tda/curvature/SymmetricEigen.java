@@ -1,9 +1,5 @@
 package dev.unroll.tda.curvature;
 
-import org.apache.commons.math3.linear.Array2DRowRealMatrix;
-import org.apache.commons.math3.linear.EigenDecomposition;
-import org.apache.commons.math3.linear.RealMatrix;
-
 /**
  * A symmetric eigendecomposition G = Q diag(λ) Qᵀ in float64, with Q orthogonal (columns are the
  * eigenvectors), and the application of a spectral function to vectors: φ(G)v = Q φ(λ) Qᵀv.
@@ -16,8 +12,9 @@ public record SymmetricEigen(double[] values, double[][] q) {
    * Decomposes (G + Gᵀ)/2; the symmetrisation removes rounding asymmetry of accumulated factors.
    * Rows that are exactly zero (inputs that never vary, such as blank pixels of a small image
    * sample) are split off first: each is an eigenvector e_i with eigenvalue 0, and the rest is
-   * decomposed on its own — the tridiagonal QL method of commons-math can fail to converge on a
-   * matrix with hundreds of such rows. Where QL still fails, the cyclic Jacobi method is used.
+   * decomposed on its own ({@link HouseholderQl}: Householder tridiagonalisation, then implicit QL),
+   * as QL can fail to converge on a matrix with hundreds of such rows. Where QL still fails, the
+   * cyclic Jacobi method is used.
    */
   public static SymmetricEigen of(double[][] g) {
     return of(g, false);
@@ -45,21 +42,7 @@ public record SymmetricEigen(double[] values, double[][] q) {
     for (int i = 0; i < m; i++) for (int j = 0; j < m; j++) r[i][j] = s[live[i]][live[j]];
     double[] rv = new double[m];
     double[][] rq = new double[m][m];
-    if (jacobi || m == 0) {
-      JacobiEigen.decompose(r, rv, rq);
-    } else {
-      try {
-        EigenDecomposition ed = new EigenDecomposition(new Array2DRowRealMatrix(r, false));
-        double[] vals = ed.getRealEigenvalues();
-        RealMatrix v = ed.getV();
-        for (int j = 0; j < m; j++) {
-          rv[j] = vals[j];
-          for (int i = 0; i < m; i++) rq[i][j] = v.getEntry(i, j);
-        }
-      } catch (org.apache.commons.math3.exception.MathIllegalStateException e) {
-        JacobiEigen.decompose(r, rv, rq);
-      }
-    }
+    if (jacobi || m == 0 || !HouseholderQl.decompose(r, rv, rq)) JacobiEigen.decompose(r, rv, rq);
     // All n eigenpairs: the live block's, embedded at the live rows, and (0, e_i) for each zero row.
     double[] vals = new double[n];
     double[][] vecs = new double[n][n];
