@@ -20,6 +20,9 @@ class RankOneDotsTest {
       double[] one = Parallel.withThreads(1, () -> RankOneDots.compute(a, g, u, q, out)).toDoubleArray();
       double[] two = Parallel.withThreads(2, () -> RankOneDots.compute(a, g, u, q, out)).toDoubleArray();
       assertArrayEquals(one, two, t + ": 1 vs 2 threads");
+      // The transposed layout multiplies the same numbers in the same order: the same bits.
+      Tensor ut = u.t().contiguous();
+      assertArrayEquals(one, Parallel.withThreads(2, () -> RankOneDots.computeTransposed(a, g, ut, q, out)).toDoubleArray(), t + ": transposed queries");
       double tol = t == DType.F32 ? 1e-4 : 1e-12;
       for (int j = 0; j < q; j++) {
         for (int n = 0; n < b; n++) {
@@ -37,11 +40,25 @@ class RankOneDotsTest {
     }
   }
 
+  /** The first call (interpreted kernels) and the hundredth (compiled) give the same bits. */
+  @Test
+  void sameBitsBeforeAndAfterCompilation() {
+    int b = 16, in = 40, out = 48, q = 5;
+    for (DType t : DType.values()) {
+      Rng r = new Rng(13);
+      Tensor a = Tensor.randn(r, t, b, in), g = Tensor.randn(r, t, b, out), u = Tensor.randn(r, t, q * out, in);
+      double[] first = RankOneDots.compute(a, g, u, q, out).toDoubleArray();
+      for (int rep = 0; rep < 300; rep++) assertArrayEquals(first, RankOneDots.compute(a, g, u, q, out).toDoubleArray(), t + " at call " + rep);
+    }
+  }
+
   @Test
   void mismatchedShapesAreNamed() {
     Rng r = new Rng(12);
     Tensor a = Tensor.randn(r, DType.F64, 4, 3), g = Tensor.randn(r, DType.F64, 4, 2), u = Tensor.randn(r, DType.F64, 5, 3);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RankOneDots.compute(a, g, u, 3, 2));
     assertTrue(e.getMessage().contains("[5, 3]") && e.getMessage().contains("[6, in]"), e.getMessage());
+    IllegalArgumentException f = assertThrows(IllegalArgumentException.class, () -> RankOneDots.computeTransposed(a, g, u, 3, 2));
+    assertTrue(f.getMessage().contains("[5, 3]") && f.getMessage().contains("[in, 6]"), f.getMessage());
   }
 }

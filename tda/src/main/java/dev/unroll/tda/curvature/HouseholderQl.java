@@ -1,7 +1,7 @@
 package dev.unroll.tda.curvature;
 
+import dev.unroll.autodiff.LaneSums;
 import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -234,7 +234,7 @@ final class HouseholderQl {
       acc1 = DoubleVector.fromArray(S, x, xo + t + l).fma(DoubleVector.fromArray(S, y, yo + t + l), acc1);
     }
     for (; t < bound; t += l) acc0 = DoubleVector.fromArray(S, x, xo + t).fma(DoubleVector.fromArray(S, y, yo + t), acc0);
-    double s = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    double s = LaneSums.sum(acc0.add(acc1));
     for (; t < len; t++) s += x[xo + t] * y[yo + t];
     return s;
   }

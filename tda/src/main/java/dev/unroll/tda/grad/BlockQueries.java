@@ -47,7 +47,8 @@ public sealed interface BlockQueries {
    */
   final class Eigenbasis implements BlockQueries {
     private final Tensor qS, qA, m64;
-    private Tensor m, qSd, qAd;
+    /** M transposed, [in, Q·out], in the dtype of the passes it last scored. */
+    private Tensor mt, qSd, qAd;
     private Plain formed;
 
     public Eigenbasis(Tensor qS, Tensor qA, Tensor m) {
@@ -72,17 +73,17 @@ public sealed interface BlockQueries {
         return formed.dots(pass, block, ds);
       }
       int call = pass.callsOf(block)[0];
+      int q = m64.dim(0), out = m64.dim(1), in = m64.dim(2);
       try (var s = GradMode.off()) {
         Tensor act = pass.activationRows(call);
-        if (m == null || m.dtype() != dt) {
-          m = pass.onDevice(m64.to(dt).contiguous());
+        if (mt == null || mt.dtype() != dt) {
+          mt = pass.onDevice(m64.to(dt).reshape(q * out, in).t().contiguous());
           qSd = pass.onDevice(qS);
           qAd = pass.onDevice(qA);
         }
         Tensor g = pass.gradientRows(call, ds.get(call)).to(DType.F64).matmul(qSd).to(dt);
         Tensor a = act.to(DType.F64).matmul(qAd).to(dt);
-        int q = m.dim(0), out = m.dim(1);
-        return CapturedPass.rankOneDots(a, g, m.reshape(q * out, m.dim(2)), q, out);
+        return CapturedPass.rankOneDotsTransposed(a, g, mt, q, out);
       }
     }
 

@@ -134,6 +134,28 @@ class HouseholderQlTest {
     assertSameEigenvalues(g, checked(g, 1e-13), 1e-13);
   }
 
+  /**
+   * A seeded run repeats itself: the first decomposition and later ones agree in every bit. Run
+   * alone, in a fresh JVM, the first call is interpreted and the later ones compiled (a lane
+   * reduction whose order the JIT may change fails it at once); after other tests have warmed the
+   * kernels it only checks repeatability.
+   */
+  @Test
+  void sameBitsBeforeAndAfterCompilation() {
+    int n = 129;
+    double[][] g = SymmetricEigenTest.gram(n, 300, 0, 17);
+    double[] v0 = new double[n];
+    double[][] q0 = new double[n][n];
+    assertTrue(HouseholderQl.decompose(g, v0, q0));
+    for (int rep = 0; rep < 200; rep++) {
+      double[] v = new double[n];
+      double[][] q = new double[n][n];
+      assertTrue(HouseholderQl.decompose(g, v, q));
+      assertTrue(Arrays.equals(v0, v), "eigenvalues changed at call " + rep);
+      assertTrue(Arrays.deepEquals(q0, q), "eigenvectors changed at call " + rep);
+    }
+  }
+
   @Test
   void zeroMatrix() {
     double[] v = checked(new double[5][5], 0);
