@@ -46,18 +46,44 @@ public sealed interface BlockQueries {
    * shared layers) get u formed once, in the pass's dtype, and scored as {@link Plain}.
    */
   final class Eigenbasis implements BlockQueries {
-    private final Tensor qS, qA, m64;
+    private final Tensor qS, qA;
+    /** M [Q, out, in] float64; formed from the factors on first need when given as outer products. */
+    private Tensor m64;
+    /** M_q = φ ⊙ (u_q v_qᵀ) when given so ({@link #ofOuterProducts}), else null. */
+    private final Tensor uq, vq, phi;
+    private final int q, out, in;
     /** M transposed, [in, Q·out], in the dtype of the passes it last scored. */
     private Tensor mt, qSd, qAd;
     private Plain formed;
 
     public Eigenbasis(Tensor qS, Tensor qA, Tensor m) {
+      this(qS, qA, m, null, null, null);
       if (m.rank() != 3 || qS.dim(0) != m.dim(1) || qA.dim(0) != m.dim(2)) {
         throw new IllegalArgumentException("eigenbasis queries " + java.util.Arrays.toString(m.shape()) + " for bases of " + qS.dim(0) + " and " + qA.dim(0));
       }
+    }
+
+    private Eigenbasis(Tensor qS, Tensor qA, Tensor m, Tensor u, Tensor v, Tensor phi) {
       this.qS = qS;
       this.qA = qA;
       this.m64 = m;
+      this.uq = u;
+      this.vq = v;
+      this.phi = phi;
+      this.q = m != null ? m.dim(0) : u.dim(0);
+      this.out = m != null ? m.dim(1) : u.dim(1);
+      this.in = m != null ? m.dim(2) : v.dim(1);
+    }
+
+    /**
+     * Queries M_q = φ ⊙ (u_q v_qᵀ) in the eigenbasis (u [Q, out], v [Q, in], φ [out, in], float64),
+     * kept as factors: the scoring layout is formed from them in one pass ({@link OuterProductQueries}).
+     */
+    public static Eigenbasis ofOuterProducts(Tensor qS, Tensor qA, Tensor u, Tensor v, Tensor phi) {
+      if (qS.dim(0) != u.dim(1) || qA.dim(0) != v.dim(1)) {
+        throw new IllegalArgumentException("outer-product queries of " + u.dim(1) + " × " + v.dim(1) + " for bases of " + qS.dim(0) + " and " + qA.dim(0));
+      }
+      return new Eigenbasis(qS, qA, null, u, v, phi);
     }
 
     @Override
@@ -66,6 +92,7 @@ public sealed interface BlockQueries {
       DType dt = pass.output().dtype();
       if (!pass.isRankOne(block)) {
         if (formed == null || formed.u.dtype() != dt) {
+          if (m64 == null) m64 = OuterProductQueries.dense(uq, vq, phi);
           try (var s = GradMode.off()) {
             formed = new Plain(qS.matmul(m64).matmul(qA.t()).to(dt));
           }
@@ -73,11 +100,10 @@ public sealed interface BlockQueries {
         return formed.dots(pass, block, ds);
       }
       int call = pass.callsOf(block)[0];
-      int q = m64.dim(0), out = m64.dim(1), in = m64.dim(2);
       try (var s = GradMode.off()) {
         Tensor act = pass.activationRows(call);
         if (mt == null || mt.dtype() != dt) {
-          mt = pass.onDevice(m64.to(dt).reshape(q * out, in).t().contiguous());
+          mt = pass.onDevice(m64 != null ? m64.to(dt).reshape(q * out, in).t().contiguous() : OuterProductQueries.transposed(uq, vq, phi, dt));
           qSd = pass.onDevice(qS);
           qAd = pass.onDevice(qA);
         }
@@ -89,7 +115,7 @@ public sealed interface BlockQueries {
 
     @Override
     public int rows() {
-      return m64.dim(0);
+      return q;
     }
   }
 }

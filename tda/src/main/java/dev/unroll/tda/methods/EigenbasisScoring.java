@@ -37,8 +37,12 @@ final class EigenbasisScoring {
     int nb = layout.numBlocks(), q = task.numQueries();
     DType dt = params.get(0).dtype();
     Boolean[] rankOne = new Boolean[nb];
-    List<List<Tensor>> parts = new ArrayList<>();
-    for (int b = 0; b < nb; b++) parts.add(new ArrayList<>());
+    // Per block: the query matrices (u_q, rotated, for rank-one blocks) and the rotated activations v_q.
+    List<List<Tensor>> parts = new ArrayList<>(), vParts = new ArrayList<>();
+    for (int b = 0; b < nb; b++) {
+      parts.add(new ArrayList<>());
+      vParts.add(new ArrayList<>());
+    }
     Tensor[] phiMaps = new Tensor[nb];
     for (int b = 0; b < nb; b++) phiMaps[b] = c.layer(b).map(phis.get(b));
     for (int[] rows : Gradients.ranges(q, o.queryBatchSize())) {
@@ -51,13 +55,10 @@ final class EigenbasisScoring {
             if (rankOne[b] != null && rankOne[b] != r1) throw new IllegalStateException("block " + layout.block(b).name() + " changed structure between query batches");
             rankOne[b] = r1;
             KroneckerEigen e = c.layer(b);
-            GradientLayout.Block bl = layout.block(b);
-            int n = pass.batchSize();
             if (r1) {
               int call = pass.callsOf(b)[0];
-              Tensor u = pass.gradientRows(call, ds.get(call)).to(DType.F64).matmul(e.qS());
-              Tensor v = pass.activationRows(call).to(DType.F64).matmul(e.qA());
-              parts.get(b).add(u.reshape(n, bl.out(), 1).mul(v.reshape(n, 1, bl.in())).mul(phiMaps[b]));
+              parts.get(b).add(pass.gradientRows(call, ds.get(call)).to(DType.F64).matmul(e.qS()));
+              vParts.get(b).add(pass.activationRows(call).to(DType.F64).matmul(e.qA()));
             } else {
               parts.get(b).add(e.apply(phis.get(b), pass.blockGradient(b, ds)));
             }
@@ -69,13 +70,18 @@ final class EigenbasisScoring {
     BlockQueries[] blocks = new BlockQueries[nb];
     try (var s = GradMode.off()) {
       for (int b = 0; b < nb; b++) {
-        List<Tensor> l = parts.get(b);
-        Tensor m = l.size() == 1 ? l.get(0) : Ops.concat(0, l.toArray(new Tensor[0]));
-        blocks[b] = rankOne[b] ? new BlockQueries.Eigenbasis(c.layer(b).qS(), c.layer(b).qA(), m) : new BlockQueries.Plain(m.to(dt).contiguous());
+        Tensor m = concat(parts.get(b));
+        blocks[b] = rankOne[b]
+            ? BlockQueries.Eigenbasis.ofOuterProducts(c.layer(b).qS(), c.layer(b).qA(), m, concat(vParts.get(b)), phiMaps[b])
+            : new BlockQueries.Plain(m.to(dt).contiguous());
       }
     }
     double[][] out = new double[q][task.numTrain()];
     GradientDots.accumulate(task, params, blocks, o.trainBatchSize(), 1.0, out, null);
     return out;
+  }
+
+  private static Tensor concat(List<Tensor> parts) {
+    return parts.size() == 1 ? parts.get(0) : Ops.concat(0, parts.toArray(new Tensor[0]));
   }
 }

@@ -1,0 +1,75 @@
+package dev.unroll.tda.grad;
+
+import dev.unroll.autodiff.DType;
+import dev.unroll.autodiff.GradMode;
+import dev.unroll.autodiff.Parallel;
+import dev.unroll.autodiff.Tensor;
+
+/**
+ * Query blocks given in a Kronecker eigenbasis as scaled outer products, M_q = φ ⊙ (u_q v_qᵀ) with
+ * u [Q, out], v [Q, in] and φ [out, in] in float64: the form a rank-one query gradient takes there
+ * after a spectral function of EK-FAC/K-FAC curvature. Formed in one pass straight into the layout
+ * and dtype the scoring GEMM reads, instead of an outer product, a product with φ, a conversion and
+ * a transposition, each a pass over Q·out·in elements.
+ */
+final class OuterProductQueries {
+  private OuterProductQueries() {}
+
+  /** Rows of the transposed matrix formed per parallel chunk. */
+  private static final int ROWS_PER_CHUNK = 8;
+
+  /**
+   * Mᵀ as [in, Q·out] in {@code dtype}: entry (k, q·out + j) = (u[q, j]·v[q, k])·φ[j, k], computed
+   * in float64 and rounded once (the same bits as forming M in float64 and converting it).
+   */
+  static Tensor transposed(Tensor u, Tensor v, Tensor phi, DType dtype) {
+    int q = u.dim(0), out = u.dim(1), in = v.dim(1);
+    check(u, v, phi);
+    double[] ud = u.toDoubleArray(), vd = v.toDoubleArray();
+    double[] phiT;
+    try (var s = GradMode.off()) {
+      phiT = phi.t().contiguous().toDoubleArray();
+    }
+    int chunks = (in + ROWS_PER_CHUNK - 1) / ROWS_PER_CHUNK, width = q * out;
+    if (dtype == DType.F64) {
+      double[] mt = new double[in * width];
+      Parallel.forChunks(chunks, c -> {
+        for (int k = c * ROWS_PER_CHUNK; k < Math.min(in, (c + 1) * ROWS_PER_CHUNK); k++) {
+          for (int r = 0; r < q; r++) {
+            double vk = vd[r * in + k];
+            int dst = k * width + r * out, ur = r * out, pk = k * out;
+            for (int j = 0; j < out; j++) mt[dst + j] = ud[ur + j] * vk * phiT[pk + j];
+          }
+        }
+      });
+      return Tensor.of(mt, in, width);
+    }
+    float[] mt = new float[in * width];
+    Parallel.forChunks(chunks, c -> {
+      for (int k = c * ROWS_PER_CHUNK; k < Math.min(in, (c + 1) * ROWS_PER_CHUNK); k++) {
+        for (int r = 0; r < q; r++) {
+          double vk = vd[r * in + k];
+          int dst = k * width + r * out, ur = r * out, pk = k * out;
+          for (int j = 0; j < out; j++) mt[dst + j] = (float) (ud[ur + j] * vk * phiT[pk + j]);
+        }
+      }
+    });
+    return Tensor.of(mt, in, width);
+  }
+
+  /** M as [Q, out, in] in float64 (for passes whose gradients are not rank one). */
+  static Tensor dense(Tensor u, Tensor v, Tensor phi) {
+    check(u, v, phi);
+    int q = u.dim(0), out = u.dim(1), in = v.dim(1);
+    try (var s = GradMode.off()) {
+      return u.to(DType.F64).reshape(q, out, 1).mul(v.to(DType.F64).reshape(q, 1, in)).mul(phi);
+    }
+  }
+
+  private static void check(Tensor u, Tensor v, Tensor phi) {
+    if (u.rank() != 2 || v.rank() != 2 || phi.rank() != 2 || u.dim(0) != v.dim(0) || phi.dim(0) != u.dim(1) || phi.dim(1) != v.dim(1)) {
+      throw new IllegalArgumentException("outer-product queries: u " + java.util.Arrays.toString(u.shape()) + ", v " + java.util.Arrays.toString(v.shape())
+          + ", φ " + java.util.Arrays.toString(phi.shape()) + "; expected [Q, out], [Q, in], [out, in]");
+    }
+  }
+}
