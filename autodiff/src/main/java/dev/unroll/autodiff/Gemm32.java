@@ -24,6 +24,12 @@ final class Gemm32 {
   static final int MR = 4;
   /** Micro-tile columns. */
   static final int NR = 2 * L;
+  /**
+   * Whether full tiles take eight rows ({@link #kernel8}): with 512-bit vectors the machine has 32
+   * vector registers, enough for sixteen accumulators, which cover the FMA latency with room to spare
+   * (eight leave none). The arithmetic per element of C is the same chain either way.
+   */
+  static final boolean WIDE = S.vectorBitSize() >= 512;
   /** Depth of a packed block: a KC×NR panel of B stays in L1. */
   static final int KC = 256;
   /** Rows of A per block: an MC×KC block of A stays in L2. */
@@ -95,7 +101,17 @@ final class Gemm32 {
           for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int bBase = jr * kc;
-            for (int ir = 0; ir < mc; ir += MR) {
+            int ir = 0;
+            if (WIDE && nr == NR) {
+              // Eight full rows at a time where the registers allow: two MR-row groups sharing each B load.
+              for (; ir + 2 * MR <= mc; ir += 2 * MR) {
+                int r0 = ta ? aBase + ir * kc : aBase + ir * aRow;
+                int r4 = ta ? aBase + (ir + MR) * kc : aBase + (ir + MR) * aRow;
+                int ci = cOff + (ic + ir) * ldc + jc + jr;
+                kernel8(kc, ap, r0, r0 + aRow, r0 + 2 * aRow, r0 + 3 * aRow, r4, r4 + aRow, r4 + 2 * aRow, r4 + 3 * aRow, aStep, bp, bBase, c, ci, ldc, add);
+              }
+            }
+            for (; ir < mc; ir += MR) {
               int mr = Math.min(MR, mc - ir);
               // Row panels of a transposed A are MR-interleaved: panel ir starts at ir·kc.
               int r0 = ta ? aBase + ir * kc : aBase + ir * aRow;
@@ -168,6 +184,79 @@ final class Gemm32 {
     c21.intoArray(c, c2 + L);
     c30.intoArray(c, c3);
     c31.intoArray(c, c3 + L);
+  }
+
+  /** {@link #kernel} for eight rows (starts r0 … r7, the same step): sixteen accumulators. */
+  private static void kernel8(int kc, float[] a, int r0, int r1, int r2, int r3, int r4, int r5, int r6, int r7, int ps,
+      float[] b, int b0, float[] c, int c0, int ldc, boolean add) {
+    FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+    FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+    FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+    FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S), c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+    for (int p = 0, q = 0; p < kc; p++, q += ps) {
+      int bi = b0 + p * NR;
+      FloatVector bv0 = FloatVector.fromArray(S, b, bi);
+      FloatVector bv1 = FloatVector.fromArray(S, b, bi + L);
+      FloatVector av = FloatVector.broadcast(S, a[r0 + q]);
+      c00 = av.fma(bv0, c00);
+      c01 = av.fma(bv1, c01);
+      av = FloatVector.broadcast(S, a[r1 + q]);
+      c10 = av.fma(bv0, c10);
+      c11 = av.fma(bv1, c11);
+      av = FloatVector.broadcast(S, a[r2 + q]);
+      c20 = av.fma(bv0, c20);
+      c21 = av.fma(bv1, c21);
+      av = FloatVector.broadcast(S, a[r3 + q]);
+      c30 = av.fma(bv0, c30);
+      c31 = av.fma(bv1, c31);
+      av = FloatVector.broadcast(S, a[r4 + q]);
+      c40 = av.fma(bv0, c40);
+      c41 = av.fma(bv1, c41);
+      av = FloatVector.broadcast(S, a[r5 + q]);
+      c50 = av.fma(bv0, c50);
+      c51 = av.fma(bv1, c51);
+      av = FloatVector.broadcast(S, a[r6 + q]);
+      c60 = av.fma(bv0, c60);
+      c61 = av.fma(bv1, c61);
+      av = FloatVector.broadcast(S, a[r7 + q]);
+      c70 = av.fma(bv0, c70);
+      c71 = av.fma(bv1, c71);
+    }
+    // Written out row by row: a vector passed to a helper that is not inlined would be boxed.
+    if (add) {
+      c00 = c00.add(FloatVector.fromArray(S, c, c0));
+      c01 = c01.add(FloatVector.fromArray(S, c, c0 + L));
+      c10 = c10.add(FloatVector.fromArray(S, c, c0 + ldc));
+      c11 = c11.add(FloatVector.fromArray(S, c, c0 + ldc + L));
+      c20 = c20.add(FloatVector.fromArray(S, c, c0 + 2 * ldc));
+      c21 = c21.add(FloatVector.fromArray(S, c, c0 + 2 * ldc + L));
+      c30 = c30.add(FloatVector.fromArray(S, c, c0 + 3 * ldc));
+      c31 = c31.add(FloatVector.fromArray(S, c, c0 + 3 * ldc + L));
+      c40 = c40.add(FloatVector.fromArray(S, c, c0 + 4 * ldc));
+      c41 = c41.add(FloatVector.fromArray(S, c, c0 + 4 * ldc + L));
+      c50 = c50.add(FloatVector.fromArray(S, c, c0 + 5 * ldc));
+      c51 = c51.add(FloatVector.fromArray(S, c, c0 + 5 * ldc + L));
+      c60 = c60.add(FloatVector.fromArray(S, c, c0 + 6 * ldc));
+      c61 = c61.add(FloatVector.fromArray(S, c, c0 + 6 * ldc + L));
+      c70 = c70.add(FloatVector.fromArray(S, c, c0 + 7 * ldc));
+      c71 = c71.add(FloatVector.fromArray(S, c, c0 + 7 * ldc + L));
+    }
+    c00.intoArray(c, c0);
+    c01.intoArray(c, c0 + L);
+    c10.intoArray(c, c0 + ldc);
+    c11.intoArray(c, c0 + ldc + L);
+    c20.intoArray(c, c0 + 2 * ldc);
+    c21.intoArray(c, c0 + 2 * ldc + L);
+    c30.intoArray(c, c0 + 3 * ldc);
+    c31.intoArray(c, c0 + 3 * ldc + L);
+    c40.intoArray(c, c0 + 4 * ldc);
+    c41.intoArray(c, c0 + 4 * ldc + L);
+    c50.intoArray(c, c0 + 5 * ldc);
+    c51.intoArray(c, c0 + 5 * ldc + L);
+    c60.intoArray(c, c0 + 6 * ldc);
+    c61.intoArray(c, c0 + 6 * ldc + L);
+    c70.intoArray(c, c0 + 7 * ldc);
+    c71.intoArray(c, c0 + 7 * ldc + L);
   }
 
   /**
