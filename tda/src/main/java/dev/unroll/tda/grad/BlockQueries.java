@@ -104,11 +104,14 @@ public sealed interface BlockQueries {
         Tensor act = pass.activationRows(call);
         if (mt == null || mt.dtype() != dt) {
           mt = pass.onDevice(m64 != null ? m64.to(dt).reshape(q * out, in).t().contiguous() : OuterProductQueries.transposed(uq, vq, phi, dt));
-          qSd = pass.onDevice(qS);
-          qAd = pass.onDevice(qA);
+          // The training factors rotate in the pass's dtype: their rotation rounds no worse than
+          // the product with M that follows it in that dtype, and a float32 pass saves two
+          // conversions and a float64 product per factor and batch.
+          qSd = pass.onDevice(qS.to(dt));
+          qAd = pass.onDevice(qA.to(dt));
         }
-        Tensor g = pass.gradientRows(call, ds.get(call)).to(DType.F64).matmul(qSd).to(dt);
-        Tensor a = act.to(DType.F64).matmul(qAd).to(dt);
+        Tensor g = pass.gradientRows(call, ds.get(call)).matmul(qSd);
+        Tensor a = act.matmul(qAd);
         return CapturedPass.rankOneDotsTransposed(a, g, mt, q, out);
       }
     }
