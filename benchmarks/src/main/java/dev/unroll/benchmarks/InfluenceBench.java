@@ -30,6 +30,8 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * Attribution on a trained model of a paper task ({@link PaperTask}, float32, trained once in the
@@ -43,6 +45,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>SOURCE with its defaults (6 checkpoints in 3 segments, EK-FAC per segment, exponential
  *       form): fitting every segment's curvature, and scoring.</li>
  * </ul>
+ * The set-up calls the measured method first until the JIT is warm ({@link JitWarmup}).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -64,7 +67,7 @@ public class InfluenceBench {
   private Source source;
 
   @Setup
-  public void setup() {
+  public void setup(BenchmarkParams bp, Blackhole bh) {
     PaperTask t = PaperTask.of(task, DType.F32);
     TrainResult trained = Parallel.withThreads(threads, () -> t.train(1));
     attribution = t.attributionTask(trained);
@@ -72,6 +75,7 @@ public class InfluenceBench {
     ekfac = Preconditioners.kronecker(fit(), Damping.meanEigenvalue(0.1));
     sourceInputs = SourceInputs.of(trained.trajectory(), attribution);
     source = sourceFit();
+    JitWarmup.run(bp, java.util.Map.of("ekfacFit", this::ekfacFit, "ekfacScores", this::ekfacScores, "sourceFit", this::sourceFit, "sourceScores", this::sourceScores), bh);
   }
 
   private KroneckerCurvature fit() {

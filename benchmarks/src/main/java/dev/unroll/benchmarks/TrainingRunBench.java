@@ -15,10 +15,13 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.infra.Blackhole;
 
 /**
  * One full training run of Concrete and of FashionMNIST-N by the project's trainer, float32
- * ({@link PaperTask}); each invocation is one run from initialisation to the last step.
+ * ({@link PaperTask}); each invocation is one run from initialisation to the last step, after the
+ * set-up's warm-up calls ({@link JitWarmup}).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -36,8 +39,9 @@ public class TrainingRunBench {
   private PaperTask t;
 
   @Setup
-  public void setup() {
+  public void setup(BenchmarkParams bp, Blackhole bh) {
     t = PaperTask.of(task, DType.F32);
+    JitWarmup.run(bp, java.util.Map.of("run", this::run), bh);
   }
 
   @Benchmark

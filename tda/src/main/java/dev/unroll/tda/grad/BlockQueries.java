@@ -103,7 +103,7 @@ public sealed interface BlockQueries {
       try (var s = GradMode.off()) {
         Tensor act = pass.activationRows(call);
         if (mt == null || mt.dtype() != dt) {
-          mt = pass.onDevice(m64 != null ? m64.to(dt).reshape(q * out, in).t().contiguous() : OuterProductQueries.transposed(uq, vq, phi, dt));
+          mt = pass.onDevice(m64 != null ? OuterProductQueries.transposedFrom(m64, dt) : OuterProductQueries.transposed(uq, vq, phi, dt));
           // The training factors rotate in the pass's dtype: their rotation rounds no worse than
           // the product with M that follows it in that dtype, and a float32 pass saves two
           // conversions and a float64 product per factor and batch.

@@ -57,6 +57,41 @@ final class OuterProductQueries {
     return Tensor.of(mt, in, width);
   }
 
+  /** Side of the square tiles in which {@link #transposedFrom} transposes. */
+  private static final int TILE = 16;
+
+  /**
+   * Mᵀ as [in, Q·out] in {@code dtype} from M [Q, out, in] given whole (queries that are not outer
+   * products, such as SOURCE's propagated ones): entry (k, q·out + j) = M[q, j, k], converted once.
+   * Transposed by square tiles, parallel over bands of rows of M, so that reads and writes both stay
+   * within a few cache lines, instead of a conversion and a strided transposition.
+   */
+  static Tensor transposedFrom(Tensor m, DType dtype) {
+    int q = m.dim(0), out = m.dim(1), in = m.dim(2), rows = q * out, width = rows;
+    double[] md = m.to(DType.F64).owning().doubleStorage();
+    int bands = (rows + TILE - 1) / TILE;
+    if (dtype == DType.F64) {
+      double[] mt = new double[in * width];
+      Parallel.forChunks(bands, c -> {
+        int r0 = c * TILE, r1 = Math.min(rows, r0 + TILE);
+        for (int k0 = 0; k0 < in; k0 += TILE) {
+          int k1 = Math.min(in, k0 + TILE);
+          for (int k = k0; k < k1; k++) for (int r = r0; r < r1; r++) mt[k * width + r] = md[r * in + k];
+        }
+      });
+      return Tensor.of(mt, in, width);
+    }
+    float[] mt = new float[in * width];
+    Parallel.forChunks(bands, c -> {
+      int r0 = c * TILE, r1 = Math.min(rows, r0 + TILE);
+      for (int k0 = 0; k0 < in; k0 += TILE) {
+        int k1 = Math.min(in, k0 + TILE);
+        for (int k = k0; k < k1; k++) for (int r = r0; r < r1; r++) mt[k * width + r] = (float) md[r * in + k];
+      }
+    });
+    return Tensor.of(mt, in, width);
+  }
+
   /** M as [Q, out, in] in float64 (for passes whose gradients are not rank one). */
   static Tensor dense(Tensor u, Tensor v, Tensor phi) {
     check(u, v, phi);

@@ -149,6 +149,11 @@ public final class Source {
     DType dt = inputs.finalParameters().get(0).dtype();
     BlockQueries[][] out = new BlockQueries[fitted.size()][];
     Tensor v;
+    // Between two Kronecker segments the propagated v stays in eigen-coordinates: held as p (per
+    // block, in the basis of `held`) and moved to the next basis by the change of basis
+    // (Q_S'ᵀQ_S) p (Q_Aᵀ Q_A'), two products per query instead of rotating back and again (four).
+    Tensor[] p = null;
+    KroneckerCurvature held = null;
     try (var g = GradMode.off()) {
       v = queryGradients.detach().to(DType.F64);
       for (int l = fitted.size() - 1; l >= 0; l--) {
@@ -156,16 +161,25 @@ public final class Source {
         if (f.curvature() instanceof SegmentCurvature.Kronecker k && f.sqrtPreconditioner() == null) {
           KroneckerCurvature kc = k.curvature();
           BlockQueries[] bq = new BlockQueries[layout.numBlocks()];
-          List<Tensor> next = new ArrayList<>();
+          Tensor[] next = new Tensor[layout.numBlocks()];
           for (int b = 0; b < bq.length; b++) {
             KroneckerEigen e = kc.layer(b);
-            Tensor r = e.rotate(layout.blockOf(v, b));
+            Tensor r = p == null ? e.rotate(layout.blockOf(v, b)) : changeOfBasis(held.layer(b), e, p[b]);
             bq[b] = new BlockQueries.Eigenbasis(e.qS(), e.qA(), r.mul(e.map(f.gainFunction())));
-            if (l > 0) next.add(e.unrotate(r.mul(e.map(f.propagateFunction()))));
+            if (l > 0) next[b] = r.mul(e.map(f.propagateFunction()));
           }
           out[l] = bq;
-          if (l > 0) v = layout.concat(next);
-        } else if (l == 0) {
+          p = next;
+          held = kc;
+          continue;
+        }
+        if (p != null) {
+          List<Tensor> full = new ArrayList<>();
+          for (int b = 0; b < p.length; b++) full.add(held.layer(b).unrotate(p[b]));
+          v = layout.concat(full);
+          p = null;
+        }
+        if (l == 0) {
           out[l] = GradientDots.blocks(layout, f.gain(v), dt);
         } else {
           Tensor[] up = f.gainAndPropagate(v);
@@ -175,6 +189,12 @@ public final class Source {
       }
     }
     return Arrays.asList(out);
+  }
+
+  /** Coordinates c in the eigenbasis of {@code from} moved to that of {@code to}: (Q_S'ᵀ Q_S) c (Q_Aᵀ Q_A'). */
+  private static Tensor changeOfBasis(KroneckerEigen from, KroneckerEigen to, Tensor c) {
+    Tensor cs = to.qS().t().matmul(from.qS()), ca = from.qA().t().matmul(to.qA());
+    return cs.matmul(c).matmul(ca);
   }
 
   /** Σ_ℓ (w_ℓ/C_ℓ) Σ_c ⟨u_ℓ, ∇L(z, θ_c)⟩ for every query row and scored training example, one streaming sweep per checkpoint over its stage's data. */

@@ -1,5 +1,6 @@
 package dev.unroll.tda.grad;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.unroll.autodiff.DType;
@@ -54,6 +55,33 @@ class BlockQueriesTest {
         double err = Fixtures.relativeError(expected, actual);
         assertTrue(err < (dt == DType.F64 ? 1e-12 : 1e-4), t.model() + " in " + dt + ": relative error " + err);
       }
+    }
+  }
+
+  /**
+   * Queries given as outer products φ ⊙ (u vᵀ) score exactly as the same M formed in float64 and
+   * given whole: the one-pass formation rounds once, as the conversion of the formed M does.
+   */
+  @Test
+  void outerProductQueriesEqualTheFormedMatrices() {
+    AttributionTask t64 = Fixtures.classification(84, 9, 1, 3, 3, 4, 3);
+    GradientLayout layout = t64.layout();
+    Rng r = new Rng(85);
+    int q = 5;
+    BlockQueries[] factored = new BlockQueries[layout.numBlocks()], whole = new BlockQueries[layout.numBlocks()];
+    for (int b = 0; b < factored.length; b++) {
+      GradientLayout.Block bl = layout.block(b);
+      Tensor qS = Tensor.randn(r, DType.F64, bl.out(), bl.out()), qA = Tensor.randn(r, DType.F64, bl.in(), bl.in());
+      Tensor u = Tensor.randn(r, DType.F64, q, bl.out()), v = Tensor.randn(r, DType.F64, q, bl.in()), phi = Tensor.randn(r, DType.F64, bl.out(), bl.in());
+      factored[b] = BlockQueries.Eigenbasis.ofOuterProducts(qS, qA, u, v, phi);
+      whole[b] = new BlockQueries.Eigenbasis(qS, qA, OuterProductQueries.dense(u, v, phi));
+    }
+    for (AttributionTask t : List.of(t64, inFloat32(t64))) {
+      List<Tensor> p = Fixtures.values(t.model());
+      double[][] a = new double[q][t.numTrain()], b = new double[q][t.numTrain()];
+      GradientDots.accumulate(t, p, factored, 4, 1.0, a, null);
+      GradientDots.accumulate(t, p, whole, 4, 1.0, b, null);
+      for (int i = 0; i < q; i++) assertArrayEquals(b[i], a[i], 0.0, p.get(0).dtype() + ", query " + i);
     }
   }
 
