@@ -47,32 +47,48 @@ public sealed interface BlockQueries {
    */
   final class Eigenbasis implements BlockQueries {
     private final Tensor qS, qA;
-    /** M [Q, out, in] float64; formed from the factors on first need when given as outer products. */
+    /** M [Q, out, in] (float64, or the scored model's dtype); formed from the factors on first need when given as outer products. */
     private Tensor m64;
     /** M_q = φ ⊙ (u_q v_qᵀ) when given so ({@link #ofOuterProducts}), else null. */
     private final Tensor uq, vq, phi;
     private final int q, out, in;
     /** M transposed, [in, Q·out], in the dtype of the passes it last scored. */
     private Tensor mt, qSd, qAd;
+    /** M transposed as given ({@link #ofTransposed}), else null. */
+    private final Tensor mtGiven;
     private Plain formed;
 
     public Eigenbasis(Tensor qS, Tensor qA, Tensor m) {
-      this(qS, qA, m, null, null, null);
+      this(qS, qA, m, null, null, null, null, m.dim(0), m.dim(1), m.dim(2));
       if (m.rank() != 3 || qS.dim(0) != m.dim(1) || qA.dim(0) != m.dim(2)) {
         throw new IllegalArgumentException("eigenbasis queries " + java.util.Arrays.toString(m.shape()) + " for bases of " + qS.dim(0) + " and " + qA.dim(0));
       }
     }
 
-    private Eigenbasis(Tensor qS, Tensor qA, Tensor m, Tensor u, Tensor v, Tensor phi) {
+    private Eigenbasis(Tensor qS, Tensor qA, Tensor m, Tensor u, Tensor v, Tensor phi, Tensor mt, int q, int out, int in) {
       this.qS = qS;
       this.qA = qA;
       this.m64 = m;
       this.uq = u;
       this.vq = v;
       this.phi = phi;
-      this.q = m != null ? m.dim(0) : u.dim(0);
-      this.out = m != null ? m.dim(1) : u.dim(1);
-      this.in = m != null ? m.dim(2) : v.dim(1);
+      this.mtGiven = mt;
+      this.mt = mt;
+      this.q = q;
+      this.out = out;
+      this.in = in;
+    }
+
+    /**
+     * Queries given in the scoring layout, Mᵀ as [in, Q·out] (column q·out + j of row k is
+     * M_q[j, k]), in any dtype: for query sides computed in that layout from the start (SOURCE).
+     */
+    public static Eigenbasis ofTransposed(Tensor qS, Tensor qA, Tensor mt, int q) {
+      int out = qS.dim(0), in = qA.dim(0);
+      if (mt.rank() != 2 || mt.dim(0) != in || mt.dim(1) != q * out) {
+        throw new IllegalArgumentException("transposed eigenbasis queries " + java.util.Arrays.toString(mt.shape()) + " for " + q + " queries and bases of " + out + " and " + in + "; expected [" + in + ", " + q * out + "]");
+      }
+      return new Eigenbasis(qS, qA, null, null, null, null, mt, q, out, in);
     }
 
     /**
@@ -83,7 +99,7 @@ public sealed interface BlockQueries {
       if (qS.dim(0) != u.dim(1) || qA.dim(0) != v.dim(1)) {
         throw new IllegalArgumentException("outer-product queries of " + u.dim(1) + " × " + v.dim(1) + " for bases of " + qS.dim(0) + " and " + qA.dim(0));
       }
-      return new Eigenbasis(qS, qA, null, u, v, phi);
+      return new Eigenbasis(qS, qA, null, u, v, phi, null, u.dim(0), u.dim(1), v.dim(1));
     }
 
     @Override
@@ -92,9 +108,9 @@ public sealed interface BlockQueries {
       DType dt = pass.output().dtype();
       if (!pass.isRankOne(block)) {
         if (formed == null || formed.u.dtype() != dt) {
-          if (m64 == null) m64 = OuterProductQueries.dense(uq, vq, phi);
+          if (m64 == null) m64 = uq != null ? OuterProductQueries.dense(uq, vq, phi) : mtGiven.reshape(in, q, out).permute(1, 2, 0).to(DType.F64).contiguous();
           try (var s = GradMode.off()) {
-            formed = new Plain(qS.matmul(m64).matmul(qA.t()).to(dt));
+            formed = new Plain(qS.matmul(m64.to(DType.F64)).matmul(qA.t()).to(dt));
           }
         }
         return formed.dots(pass, block, ds);
@@ -103,13 +119,19 @@ public sealed interface BlockQueries {
       try (var s = GradMode.off()) {
         Tensor act = pass.activationRows(call);
         if (mt == null || mt.dtype() != dt) {
-          mt = pass.onDevice(m64 != null ? OuterProductQueries.transposedFrom(m64, dt) : OuterProductQueries.transposed(uq, vq, phi, dt));
+          mt = mtGiven != null ? mtGiven.to(dt).contiguous()
+              : m64 != null ? OuterProductQueries.transposedFrom(m64, dt) : OuterProductQueries.transposed(uq, vq, phi, dt);
+        }
+        mt = pass.onDevice(mt);
+        if (qSd == null || qSd.dtype() != dt) {
           // The training factors rotate in the pass's dtype: their rotation rounds no worse than
           // the product with M that follows it in that dtype, and a float32 pass saves two
           // conversions and a float64 product per factor and batch.
-          qSd = pass.onDevice(qS.to(dt));
-          qAd = pass.onDevice(qA.to(dt));
+          qSd = qS.to(dt);
+          qAd = qA.to(dt);
         }
+        qSd = pass.onDevice(qSd);
+        qAd = pass.onDevice(qAd);
         Tensor g = pass.gradientRows(call, ds.get(call)).matmul(qSd);
         Tensor a = act.matmul(qAd);
         return CapturedPass.rankOneDotsTransposed(a, g, mt, q, out);

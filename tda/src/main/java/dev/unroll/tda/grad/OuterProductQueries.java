@@ -12,7 +12,7 @@ import dev.unroll.autodiff.Tensor;
  * and dtype the scoring GEMM reads, instead of an outer product, a product with φ, a conversion and
  * a transposition, each a pass over Q·out·in elements.
  */
-final class OuterProductQueries {
+public final class OuterProductQueries {
   private OuterProductQueries() {}
 
   /** Rows of the transposed matrix formed per parallel chunk. */
@@ -66,10 +66,22 @@ final class OuterProductQueries {
    * Transposed by square tiles, parallel over bands of rows of M, so that reads and writes both stay
    * within a few cache lines, instead of a conversion and a strided transposition.
    */
-  static Tensor transposedFrom(Tensor m, DType dtype) {
+  public static Tensor transposedFrom(Tensor m, DType dtype) {
     int q = m.dim(0), out = m.dim(1), in = m.dim(2), rows = q * out, width = rows;
-    double[] md = m.to(DType.F64).owning().doubleStorage();
     int bands = (rows + TILE - 1) / TILE;
+    if (m.dtype() == DType.F32 && dtype == DType.F32) {
+      float[] mf = m.owning().floatStorage();
+      float[] mt = new float[in * width];
+      Parallel.forChunks(bands, c -> {
+        int r0 = c * TILE, r1 = Math.min(rows, r0 + TILE);
+        for (int k0 = 0; k0 < in; k0 += TILE) {
+          int k1 = Math.min(in, k0 + TILE);
+          for (int k = k0; k < k1; k++) for (int r = r0; r < r1; r++) mt[k * width + r] = mf[r * in + k];
+        }
+      });
+      return Tensor.of(mt, in, width);
+    }
+    double[] md = m.to(DType.F64).owning().doubleStorage();
     if (dtype == DType.F64) {
       double[] mt = new double[in * width];
       Parallel.forChunks(bands, c -> {

@@ -13,6 +13,7 @@ import dev.unroll.tda.curvature.KroneckerEigen;
 import dev.unroll.tda.grad.BlockQueries;
 import dev.unroll.tda.grad.GradientDots;
 import dev.unroll.tda.grad.GradientLayout;
+import dev.unroll.tda.grad.OuterProductQueries;
 import dev.unroll.tda.grad.Gradients;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -147,13 +148,20 @@ public final class Source {
   List<BlockQueries[]> segmentQueries(Tensor queryGradients) {
     GradientLayout layout = inputs.task().layout();
     DType dt = inputs.finalParameters().get(0).dtype();
+    int q = queryGradients.dim(0);
     BlockQueries[][] out = new BlockQueries[fitted.size()][];
     Tensor v;
-    // Between two Kronecker segments the propagated v stays in eigen-coordinates: held as p (per
-    // block, in the basis of `held`) and moved to the next basis by the change of basis
-    // (Q_S'ᵀQ_S) p (Q_Aᵀ Q_A'), two products per query instead of rotating back and again (four).
+    // Between Kronecker segments the propagated v stays in eigen-coordinates, in the scoring layout
+    // Rᵀ [in, Q·out] (block q of the columns is R_qᵀ): held as p, per block, in the basis of `held`,
+    // and moved to the next basis by the change of basis, R' = (Q_S'ᵀQ_S) R (Q_Aᵀ Q_A'). In that
+    // layout each product, for all queries at once, is one GEMM (a left product of [in, Q·out], or
+    // a right product of its [in·Q, out] view), and the scoring needs no transposition.
+    // The coordinates are computed in the model's dtype (float64 models keep float64 throughout):
+    // they are scored against the training factors in that dtype anyway. Bases, eigenvalues and
+    // their functions are float64, rounded once.
     Tensor[] p = null;
     KroneckerCurvature held = null;
+    DType work = dt == DType.F32 ? DType.F32 : DType.F64;
     try (var g = GradMode.off()) {
       v = queryGradients.detach().to(DType.F64);
       for (int l = fitted.size() - 1; l >= 0; l--) {
@@ -164,9 +172,11 @@ public final class Source {
           Tensor[] next = new Tensor[layout.numBlocks()];
           for (int b = 0; b < bq.length; b++) {
             KroneckerEigen e = kc.layer(b);
-            Tensor r = p == null ? e.rotate(layout.blockOf(v, b)) : changeOfBasis(held.layer(b), e, p[b]);
-            bq[b] = new BlockQueries.Eigenbasis(e.qS(), e.qA(), r.mul(e.map(f.gainFunction())));
-            if (l > 0) next[b] = r.mul(e.map(f.propagateFunction()));
+            Tensor rt = p == null
+                ? rightBlocks(e.qA().t().to(work).matmul(OuterProductQueries.transposedFrom(layout.blockOf(v, b), work)), e.qS().to(work), q)
+                : changeOfBasis(held.layer(b), e, p[b], q);
+            bq[b] = BlockQueries.Eigenbasis.ofTransposed(e.qS(), e.qA(), scaled(rt, e.map(f.gainFunction()), q), q);
+            if (l > 0) next[b] = scaled(rt, e.map(f.propagateFunction()), q);
           }
           out[l] = bq;
           p = next;
@@ -175,7 +185,12 @@ public final class Source {
         }
         if (p != null) {
           List<Tensor> full = new ArrayList<>();
-          for (int b = 0; b < p.length; b++) full.add(held.layer(b).unrotate(p[b]));
+          for (int b = 0; b < p.length; b++) {
+            KroneckerEigen e = held.layer(b);
+            // V_qᵀ = Q_A R_qᵀ Q_Sᵀ, back to [Q, out, in].
+            Tensor vt = rightBlocks(e.qA().to(p[b].dtype()).matmul(p[b]), e.qS().t().to(p[b].dtype()), q);
+            full.add(vt.reshape(e.inDim(), q, e.outDim()).permute(1, 2, 0).to(DType.F64).contiguous());
+          }
           v = layout.concat(full);
           p = null;
         }
@@ -191,10 +206,27 @@ public final class Source {
     return Arrays.asList(out);
   }
 
-  /** Coordinates c in the eigenbasis of {@code from} moved to that of {@code to}: (Q_S'ᵀ Q_S) c (Q_Aᵀ Q_A'). */
-  private static Tensor changeOfBasis(KroneckerEigen from, KroneckerEigen to, Tensor c) {
-    Tensor cs = to.qS().t().matmul(from.qS()), ca = from.qA().t().matmul(to.qA());
-    return cs.matmul(c).matmul(ca);
+  /** X [in, Q·out] with each [in, out] block of columns multiplied on the right by m [out, out']: one product of the [in·Q, out] view. */
+  private static Tensor rightBlocks(Tensor x, Tensor m, int q) {
+    int in = x.dim(0), out = x.dim(1) / q;
+    return x.contiguous().reshape(in * q, out).matmul(m).reshape(in, q * m.dim(1));
+  }
+
+  /** Rᵀ [in, Q·out] with every block R_q multiplied entrywise by φ [out, in] (float64, rounded to Rᵀ's dtype once). */
+  private static Tensor scaled(Tensor rt, Tensor phi, int q) {
+    int in = rt.dim(0), out = rt.dim(1) / q;
+    return rt.reshape(in, q, out).mul(phi.t().to(rt.dtype()).contiguous().reshape(in, 1, out)).reshape(in, q * out);
+  }
+
+  /**
+   * Transposed coordinates pt [in, Q·out] in the eigenbasis of {@code from} moved to that of
+   * {@code to}, in pt's dtype: R' = C_S R C_A with C_S = Q_S'ᵀ Q_S and C_A = Q_Aᵀ Q_A', so
+   * R'ᵀ = C_Aᵀ Rᵀ C_Sᵀ.
+   */
+  private static Tensor changeOfBasis(KroneckerEigen from, KroneckerEigen to, Tensor pt, int q) {
+    DType w = pt.dtype();
+    Tensor caT = to.qA().t().matmul(from.qA()).to(w), csT = from.qS().t().matmul(to.qS()).to(w);
+    return rightBlocks(caT.matmul(pt), csT, q);
   }
 
   /** Σ_ℓ (w_ℓ/C_ℓ) Σ_c ⟨u_ℓ, ∇L(z, θ_c)⟩ for every query row and scored training example, one streaming sweep per checkpoint over its stage's data. */
