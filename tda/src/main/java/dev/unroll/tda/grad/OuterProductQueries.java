@@ -69,39 +69,28 @@ public final class OuterProductQueries {
   public static Tensor transposedFrom(Tensor m, DType dtype) {
     int q = m.dim(0), out = m.dim(1), in = m.dim(2), rows = q * out, width = rows;
     int bands = (rows + TILE - 1) / TILE;
-    if (m.dtype() == DType.F32 && dtype == DType.F32) {
-      float[] mf = m.owning().floatStorage();
-      float[] mt = new float[in * width];
+    // Converted first where the dtypes differ (a float64 M scored by a float32 pass), so that one
+    // transposition per dtype serves every case.
+    Tensor src = m.to(dtype).owning();
+    if (dtype == DType.F32) {
+      float[] mf = src.floatStorage(), mt = new float[in * width];
       Parallel.forChunks(bands, c -> {
-        int r0 = c * TILE, r1 = Math.min(rows, r0 + TILE);
-        for (int k0 = 0; k0 < in; k0 += TILE) {
-          int k1 = Math.min(in, k0 + TILE);
-          for (int k = k0; k < k1; k++) for (int r = r0; r < r1; r++) mt[k * width + r] = mf[r * in + k];
-        }
+        for (int k0 = 0; k0 < in; k0 += TILE) transposeTile(mf, mt, c * TILE, Math.min(rows, c * TILE + TILE), k0, Math.min(in, k0 + TILE), in, width);
       });
       return Tensor.of(mt, in, width);
     }
-    double[] md = m.to(DType.F64).owning().doubleStorage();
-    if (dtype == DType.F64) {
-      double[] mt = new double[in * width];
-      Parallel.forChunks(bands, c -> {
-        int r0 = c * TILE, r1 = Math.min(rows, r0 + TILE);
-        for (int k0 = 0; k0 < in; k0 += TILE) {
-          int k1 = Math.min(in, k0 + TILE);
-          for (int k = k0; k < k1; k++) for (int r = r0; r < r1; r++) mt[k * width + r] = md[r * in + k];
-        }
-      });
-      return Tensor.of(mt, in, width);
-    }
-    float[] mt = new float[in * width];
+    double[] md = src.doubleStorage(), mt = new double[in * width];
     Parallel.forChunks(bands, c -> {
-      int r0 = c * TILE, r1 = Math.min(rows, r0 + TILE);
       for (int k0 = 0; k0 < in; k0 += TILE) {
-        int k1 = Math.min(in, k0 + TILE);
-        for (int k = k0; k < k1; k++) for (int r = r0; r < r1; r++) mt[k * width + r] = (float) md[r * in + k];
+        for (int k = k0; k < Math.min(in, k0 + TILE); k++) for (int r = c * TILE; r < Math.min(rows, c * TILE + TILE); r++) mt[k * width + r] = md[r * in + k];
       }
     });
     return Tensor.of(mt, in, width);
+  }
+
+  /** mt[k·width + r] = m[r·in + k] for r in [r0, r1), k in [k0, k1). */
+  private static void transposeTile(float[] m, float[] mt, int r0, int r1, int k0, int k1, int in, int width) {
+    for (int k = k0; k < k1; k++) for (int r = r0; r < r1; r++) mt[k * width + r] = m[r * in + k];
   }
 
   /** M as [Q, out, in] in float64 (for passes whose gradients are not rank one). */
