@@ -43,8 +43,8 @@ public final class KroneckerBasis {
 
   static KroneckerBasis of(KroneckerFactors f) {
     int nb = f.layout().numBlocks();
-    // The 2·blocks decompositions are independent and were half of an EK-FAC fit on Concrete (JFR,
-    // 2026-11-24): they run on the pool's threads, largest first so that the threads finish together.
+    // The 2·blocks decompositions are independent and a fifth to a half of an EK-FAC fit on Concrete
+    // (JFR, 2026-11-24): they run on the pool's threads, largest first so that the threads finish together.
     // Each is single-threaded, so the result does not depend on the thread count.
     Tensor[] factors = new Tensor[2 * nb];
     for (int b = 0; b < nb; b++) {
