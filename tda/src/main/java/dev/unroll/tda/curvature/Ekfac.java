@@ -102,12 +102,8 @@ public final class Ekfac {
         Tensor[] rotatedInputs = new Tensor[pass.layers().size()];
         for (int k = 0; k < cots.size(); k++) {
           List<Tensor> ds = pass.vjp(cots.get(k), k + 1 < cots.size());
-          // One block per chunk, as in perBlock; rotatedInputs is indexed by call, and each call belongs to one block.
-          Parallel.forChunks(nb, b -> {
-            try (var g = GradMode.off()) {
-              lambda[b] = pass.onDevice(lambda[b]).add(RotatedGradients.of(pass, ds, b, basis.qS(b), basis.qA(b), rotatedInputs).sumOfSquares());
-            }
-          });
+          // rotatedInputs is indexed by call, and each call belongs to one block.
+          forEachBlock(pass, nb, b -> lambda[b] = pass.onDevice(lambda[b]).add(RotatedGradients.of(pass, ds, b, basis.qS(b), basis.qA(b), rotatedInputs).sumOfSquares()));
         }
         return null;
       });
@@ -124,19 +120,29 @@ public final class Ekfac {
     void accept(int block, int call);
   }
 
-  /**
-   * Runs {@code body} for every block, its calls in order, the blocks in parallel: one block per
-   * chunk, so each block's sums are added by one thread in a fixed order (the result does not
-   * depend on the thread count), and a block's small products run whole on one thread instead of
-   * being split between threads product by product (on Concrete, a hundred and forty products of
-   * about 129 × 128 × 129 per fit, each costing a hand-over between threads).
-   */
+  /** Runs {@code body} for every block, its calls in order ({@link #forEachBlock}). */
   private static void perBlock(CapturedPass pass, int nb, BlockCall body) {
-    Parallel.forChunks(nb, b -> {
-      try (var g = GradMode.off()) {
-        for (int c = 0; c < pass.layers().size(); c++) if (pass.blockOf(c) == b) body.accept(b, c);
-      }
+    forEachBlock(pass, nb, b -> {
+      for (int c = 0; c < pass.layers().size(); c++) if (pass.blockOf(c) == b) body.accept(b, c);
     });
+  }
+
+  /**
+   * Runs {@code body} for every block with gradients off. On the CPU the blocks run in parallel,
+   * one block per chunk, so each block's sums are added by one thread in a fixed order (the result
+   * does not depend on the thread count) and a block's small products run whole on one thread
+   * instead of being split between threads product by product (on Concrete, a hundred and forty
+   * products of about 129 × 128 × 129 per fit, each costing a hand-over between threads). A device
+   * backend takes them one after another: its queue, not the host's threads, runs them in parallel.
+   */
+  private static void forEachBlock(CapturedPass pass, int nb, java.util.function.IntConsumer body) {
+    java.util.function.IntConsumer off = b -> {
+      try (var g = GradMode.off()) {
+        body.accept(b);
+      }
+    };
+    if (pass.backend().isCpu()) Parallel.forChunks(nb, off);
+    else for (int b = 0; b < nb; b++) off.accept(b);
   }
 
   /** The entrywise mean of several checkpoints' eigenvalue corrections in one basis (SOURCE's Λ̄ of a segment). */

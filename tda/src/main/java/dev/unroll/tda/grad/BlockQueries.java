@@ -47,59 +47,45 @@ public sealed interface BlockQueries {
    */
   final class Eigenbasis implements BlockQueries {
     private final Tensor qS, qA;
-    /** M [Q, out, in] (float64, or the scored model's dtype); formed from the factors on first need when given as outer products. */
-    private Tensor m64;
-    /** M_q = φ ⊙ (u_q v_qᵀ) when given so ({@link #ofOuterProducts}), else null. */
-    private final Tensor uq, vq, phi;
-    private final int q, out, in;
-    /** M transposed, [in, Q·out], in the dtype of the passes it last scored. */
-    private Tensor mt, qSd, qAd;
-    /** M transposed as given ({@link #ofTransposed}), else null. */
+    /** M transposed, [in, Q·out] (column q·out + j of row k is M_q[j, k]), as given. */
     private final Tensor mtGiven;
+    private final int q, out, in;
+    /** Mᵀ and the bases in the dtype of the passes they last scored. */
+    private Tensor mt, qSd, qAd;
     private Plain formed;
 
+    /** Queries M [Q, out, in], in any dtype. */
     public Eigenbasis(Tensor qS, Tensor qA, Tensor m) {
-      this(qS, qA, m, null, null, null, null, m.dim(0), m.dim(1), m.dim(2));
-      if (m.rank() != 3 || qS.dim(0) != m.dim(1) || qA.dim(0) != m.dim(2)) {
-        throw new IllegalArgumentException("eigenbasis queries " + java.util.Arrays.toString(m.shape()) + " for bases of " + qS.dim(0) + " and " + qA.dim(0));
-      }
+      this(qS, qA, transposed(qS, qA, m), m.dim(0));
     }
 
-    private Eigenbasis(Tensor qS, Tensor qA, Tensor m, Tensor u, Tensor v, Tensor phi, Tensor mt, int q, int out, int in) {
+    private Eigenbasis(Tensor qS, Tensor qA, Tensor mt, int q) {
       this.qS = qS;
       this.qA = qA;
-      this.m64 = m;
-      this.uq = u;
-      this.vq = v;
-      this.phi = phi;
-      this.mtGiven = mt;
-      this.mt = mt;
       this.q = q;
-      this.out = out;
-      this.in = in;
-    }
-
-    /**
-     * Queries given in the scoring layout, Mᵀ as [in, Q·out] (column q·out + j of row k is
-     * M_q[j, k]), in any dtype: for query sides computed in that layout from the start (SOURCE).
-     */
-    public static Eigenbasis ofTransposed(Tensor qS, Tensor qA, Tensor mt, int q) {
-      int out = qS.dim(0), in = qA.dim(0);
+      this.out = qS.dim(0);
+      this.in = qA.dim(0);
       if (mt.rank() != 2 || mt.dim(0) != in || mt.dim(1) != q * out) {
         throw new IllegalArgumentException("transposed eigenbasis queries " + java.util.Arrays.toString(mt.shape()) + " for " + q + " queries and bases of " + out + " and " + in + "; expected [" + in + ", " + q * out + "]");
       }
-      return new Eigenbasis(qS, qA, null, null, null, null, mt, q, out, in);
+      this.mtGiven = mt;
+      this.mt = mt;
+    }
+
+    private static Tensor transposed(Tensor qS, Tensor qA, Tensor m) {
+      if (m.rank() != 3 || qS.dim(0) != m.dim(1) || qA.dim(0) != m.dim(2)) {
+        throw new IllegalArgumentException("eigenbasis queries " + java.util.Arrays.toString(m.shape()) + " for bases of " + qS.dim(0) + " and " + qA.dim(0));
+      }
+      return OuterProductQueries.transposedFrom(m, m.dtype());
     }
 
     /**
-     * Queries M_q = φ ⊙ (u_q v_qᵀ) in the eigenbasis (u [Q, out], v [Q, in], φ [out, in], float64),
-     * kept as factors: the scoring layout is formed from them in one pass ({@link OuterProductQueries}).
+     * Queries given in the scoring layout, Mᵀ as [in, Q·out], in any dtype: for query sides formed
+     * in that layout from the start (EK-FAC's outer products, {@link OuterProductQueries#transposed};
+     * SOURCE's propagated queries).
      */
-    public static Eigenbasis ofOuterProducts(Tensor qS, Tensor qA, Tensor u, Tensor v, Tensor phi) {
-      if (qS.dim(0) != u.dim(1) || qA.dim(0) != v.dim(1)) {
-        throw new IllegalArgumentException("outer-product queries of " + u.dim(1) + " × " + v.dim(1) + " for bases of " + qS.dim(0) + " and " + qA.dim(0));
-      }
-      return new Eigenbasis(qS, qA, null, u, v, phi, null, u.dim(0), u.dim(1), v.dim(1));
+    public static Eigenbasis ofTransposed(Tensor qS, Tensor qA, Tensor mt, int q) {
+      return new Eigenbasis(qS, qA, mt, q);
     }
 
     @Override
@@ -108,20 +94,16 @@ public sealed interface BlockQueries {
       DType dt = pass.output().dtype();
       if (!pass.isRankOne(block)) {
         if (formed == null || formed.u.dtype() != dt) {
-          if (m64 == null) m64 = uq != null ? OuterProductQueries.dense(uq, vq, phi) : mtGiven.reshape(in, q, out).permute(1, 2, 0).to(DType.F64).contiguous();
           try (var s = GradMode.off()) {
-            formed = new Plain(qS.matmul(m64.to(DType.F64)).matmul(qA.t()).to(dt));
+            Tensor m = mtGiven.reshape(in, q, out).permute(1, 2, 0).to(DType.F64);
+            formed = new Plain(qS.matmul(m).matmul(qA.t()).to(dt));
           }
         }
         return formed.dots(pass, block, ds);
       }
       int call = pass.callsOf(block)[0];
       try (var s = GradMode.off()) {
-        Tensor act = pass.activationRows(call);
-        if (mt == null || mt.dtype() != dt) {
-          mt = mtGiven != null ? mtGiven.to(dt).contiguous()
-              : m64 != null ? OuterProductQueries.transposedFrom(m64, dt) : OuterProductQueries.transposed(uq, vq, phi, dt);
-        }
+        if (mt.dtype() != dt) mt = mtGiven.to(dt).contiguous();
         mt = pass.onDevice(mt);
         if (qSd == null || qSd.dtype() != dt) {
           // The training factors rotate in the pass's dtype: their rotation rounds no worse than
@@ -133,7 +115,7 @@ public sealed interface BlockQueries {
         qSd = pass.onDevice(qSd);
         qAd = pass.onDevice(qAd);
         Tensor g = pass.gradientRows(call, ds.get(call)).matmul(qSd);
-        Tensor a = act.matmul(qAd);
+        Tensor a = pass.activationRows(call).matmul(qAd);
         return CapturedPass.rankOneDotsTransposed(a, g, mt, q, out);
       }
     }

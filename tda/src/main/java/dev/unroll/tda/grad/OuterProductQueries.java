@@ -22,7 +22,7 @@ public final class OuterProductQueries {
    * Mᵀ as [in, Q·out] in {@code dtype}: entry (k, q·out + j) = (u[q, j]·v[q, k])·φ[j, k], computed
    * in float64 and rounded once (the same bits as forming M in float64 and converting it).
    */
-  static Tensor transposed(Tensor u, Tensor v, Tensor phi, DType dtype) {
+  public static Tensor transposed(Tensor u, Tensor v, Tensor phi, DType dtype) {
     int q = u.dim(0), out = u.dim(1), in = v.dim(1);
     check(u, v, phi);
     double[] ud = u.toDoubleArray(), vd = v.toDoubleArray();
@@ -91,15 +91,6 @@ public final class OuterProductQueries {
   /** mt[k·width + r] = m[r·in + k] for r in [r0, r1), k in [k0, k1). */
   private static void transposeTile(float[] m, float[] mt, int r0, int r1, int k0, int k1, int in, int width) {
     for (int k = k0; k < k1; k++) for (int r = r0; r < r1; r++) mt[k * width + r] = m[r * in + k];
-  }
-
-  /** M as [Q, out, in] in float64 (for passes whose gradients are not rank one). */
-  static Tensor dense(Tensor u, Tensor v, Tensor phi) {
-    check(u, v, phi);
-    int q = u.dim(0), out = u.dim(1), in = v.dim(1);
-    try (var s = GradMode.off()) {
-      return u.to(DType.F64).reshape(q, out, 1).mul(v.to(DType.F64).reshape(q, 1, in)).mul(phi);
-    }
   }
 
   private static void check(Tensor u, Tensor v, Tensor phi) {

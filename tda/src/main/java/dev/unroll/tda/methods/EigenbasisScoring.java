@@ -13,6 +13,7 @@ import dev.unroll.tda.grad.BlockQueries;
 import dev.unroll.tda.grad.CapturedPass;
 import dev.unroll.tda.grad.GradientDots;
 import dev.unroll.tda.grad.GradientLayout;
+import dev.unroll.tda.grad.OuterProductQueries;
 import dev.unroll.tda.grad.Gradients;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,7 +73,7 @@ final class EigenbasisScoring {
       for (int b = 0; b < nb; b++) {
         Tensor m = concat(parts.get(b));
         blocks[b] = rankOne[b]
-            ? BlockQueries.Eigenbasis.ofOuterProducts(c.layer(b).qS(), c.layer(b).qA(), m, concat(vParts.get(b)), phiMaps[b])
+            ? BlockQueries.Eigenbasis.ofTransposed(c.layer(b).qS(), c.layer(b).qA(), OuterProductQueries.transposed(m, concat(vParts.get(b)), phiMaps[b], dt), q)
             : new BlockQueries.Plain(m.to(dt).contiguous());
       }
     }

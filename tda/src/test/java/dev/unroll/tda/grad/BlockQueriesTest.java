@@ -59,8 +59,9 @@ class BlockQueriesTest {
   }
 
   /**
-   * Queries given as outer products φ ⊙ (u vᵀ) score exactly as the same M formed in float64 and
-   * given whole: the one-pass formation rounds once, as the conversion of the formed M does.
+   * Queries given as outer products φ ⊙ (u vᵀ), formed by {@link OuterProductQueries#transposed} in
+   * the scored model's dtype, score exactly as the same M formed in float64 and given whole: the
+   * one-pass formation rounds once, as the conversion of the formed M does.
    */
   @Test
   void outerProductQueriesEqualTheFormedMatrices() {
@@ -68,20 +69,26 @@ class BlockQueriesTest {
     GradientLayout layout = t64.layout();
     Rng r = new Rng(85);
     int q = 5;
-    BlockQueries[] factored = new BlockQueries[layout.numBlocks()], whole = new BlockQueries[layout.numBlocks()];
-    for (int b = 0; b < factored.length; b++) {
+    Tensor[] qS = new Tensor[layout.numBlocks()], qA = new Tensor[layout.numBlocks()], u = new Tensor[layout.numBlocks()], v = new Tensor[layout.numBlocks()], phi = new Tensor[layout.numBlocks()];
+    BlockQueries[] whole = new BlockQueries[layout.numBlocks()];
+    for (int b = 0; b < whole.length; b++) {
       GradientLayout.Block bl = layout.block(b);
-      Tensor qS = Tensor.randn(r, DType.F64, bl.out(), bl.out()), qA = Tensor.randn(r, DType.F64, bl.in(), bl.in());
-      Tensor u = Tensor.randn(r, DType.F64, q, bl.out()), v = Tensor.randn(r, DType.F64, q, bl.in()), phi = Tensor.randn(r, DType.F64, bl.out(), bl.in());
-      factored[b] = BlockQueries.Eigenbasis.ofOuterProducts(qS, qA, u, v, phi);
-      whole[b] = new BlockQueries.Eigenbasis(qS, qA, OuterProductQueries.dense(u, v, phi));
+      qS[b] = Tensor.randn(r, DType.F64, bl.out(), bl.out());
+      qA[b] = Tensor.randn(r, DType.F64, bl.in(), bl.in());
+      u[b] = Tensor.randn(r, DType.F64, q, bl.out());
+      v[b] = Tensor.randn(r, DType.F64, q, bl.in());
+      phi[b] = Tensor.randn(r, DType.F64, bl.out(), bl.in());
+      whole[b] = new BlockQueries.Eigenbasis(qS[b], qA[b], u[b].reshape(q, bl.out(), 1).mul(v[b].reshape(q, 1, bl.in())).mul(phi[b]));
     }
     for (AttributionTask t : List.of(t64, inFloat32(t64))) {
       List<Tensor> p = Fixtures.values(t.model());
-      double[][] a = new double[q][t.numTrain()], b = new double[q][t.numTrain()];
+      DType dt = p.get(0).dtype();
+      BlockQueries[] factored = new BlockQueries[layout.numBlocks()];
+      for (int b = 0; b < factored.length; b++) factored[b] = BlockQueries.Eigenbasis.ofTransposed(qS[b], qA[b], OuterProductQueries.transposed(u[b], v[b], phi[b], dt), q);
+      double[][] a = new double[q][t.numTrain()], c = new double[q][t.numTrain()];
       GradientDots.accumulate(t, p, factored, 4, 1.0, a, null);
-      GradientDots.accumulate(t, p, whole, 4, 1.0, b, null);
-      for (int i = 0; i < q; i++) assertArrayEquals(b[i], a[i], 0.0, p.get(0).dtype() + ", query " + i);
+      GradientDots.accumulate(t, p, whole, 4, 1.0, c, null);
+      for (int i = 0; i < q; i++) assertArrayEquals(c[i], a[i], 0.0, dt + ", query " + i);
     }
   }
 
