@@ -38,7 +38,7 @@ final class Gemm32 {
   static final int NC = 2048;
 
   /** Per-thread packing buffers, grown on demand and reused. */
-  private static final class Scratch {
+  static final class Scratch {
     float[] a = new float[0];
     float[] b = new float[0];
     /** The blocked path's edge tile, also the narrow path's eight rows of one vector. */
@@ -61,7 +61,7 @@ final class Gemm32 {
     }
   }
 
-  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+  static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   /**
    * The rows [i0, i1) and columns [j0, j1) of C (+)= op(A)·op(B), cache-blocked and packed; k ≥ 1.
@@ -71,65 +71,76 @@ final class Gemm32 {
       float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
       float[] c, int cOff, int ldc, boolean accumulate) {
     Scratch s = SCRATCH.get();
-    float[] tile = s.tile;
     for (int jc = j0; jc < j1; jc += NC) {
       int nc = Math.min(NC, j1 - jc);
       for (int pc = 0; pc < k; pc += KC) {
         int kc = Math.min(KC, k - pc);
         float[] bp = s.b(kc * roundUp(nc, NR));
         packB(tb, b, bOff, ldb, pc, kc, jc, nc, bp);
-        boolean add = accumulate || pc > 0;
-        for (int ic = i0; ic < i1; ic += MC) {
-          int mc = Math.min(MC, i1 - ic);
-          // Element (r, p) of the A block lies at ap[aBase + r·aRow + p·aStep].
-          float[] ap;
-          int aBase, aRow, aStep;
-          if (ta) {
-            ap = s.a(roundUp(mc, MR) * kc);
-            packTransposedA(a, aOff, lda, ic, mc, pc, kc, ap);
-            aBase = 0;
-            aRow = 1;
-            aStep = MR;
-          } else {
-            // Rows of A are already contiguous in p: the kernel reads them in place (packing them
-            // measured no faster, even for power-of-two leading dimensions).
-            ap = a;
-            aBase = aOff + ic * lda + pc;
-            aRow = lda;
-            aStep = 1;
+        macro(ta, i0, i1, jc, nc, pc, kc, a, aOff, lda, bp, c, cOff, ldc, accumulate || pc > 0, s);
+      }
+    }
+  }
+
+  /**
+   * One packed block of B against the rows [i0, i1) of op(A): C rows [i0, i1) × columns
+   * [jc, jc+nc) (+)= op(A)[:, pc:pc+kc]·B block, with {@code bp} holding rows [pc, pc+kc) ×
+   * columns [jc, jc+nc) of op(B) in NR-column panels as {@link #packB} leaves them. The loops of
+   * {@link #blocked} inside one depth block, shared with kernels that pack B their own way
+   * ({@link OuterSumDots}).
+   */
+  static void macro(boolean ta, int i0, int i1, int jc, int nc, int pc, int kc, float[] a, int aOff, int lda,
+      float[] bp, float[] c, int cOff, int ldc, boolean add, Scratch s) {
+    float[] tile = s.tile;
+    for (int ic = i0; ic < i1; ic += MC) {
+      int mc = Math.min(MC, i1 - ic);
+      // Element (r, p) of the A block lies at ap[aBase + r·aRow + p·aStep].
+      float[] ap;
+      int aBase, aRow, aStep;
+      if (ta) {
+        ap = s.a(roundUp(mc, MR) * kc);
+        packTransposedA(a, aOff, lda, ic, mc, pc, kc, ap);
+        aBase = 0;
+        aRow = 1;
+        aStep = MR;
+      } else {
+        // Rows of A are already contiguous in p: the kernel reads them in place (packing them
+        // measured no faster, even for power-of-two leading dimensions).
+        ap = a;
+        aBase = aOff + ic * lda + pc;
+        aRow = lda;
+        aStep = 1;
+      }
+      for (int jr = 0; jr < nc; jr += NR) {
+        int nr = Math.min(NR, nc - jr);
+        int bBase = jr * kc;
+        int ir = 0;
+        if (WIDE && nr == NR) {
+          // Eight full rows at a time where the registers allow: two MR-row groups sharing each B load.
+          for (; ir + 2 * MR <= mc; ir += 2 * MR) {
+            int r0 = ta ? aBase + ir * kc : aBase + ir * aRow;
+            int r4 = ta ? aBase + (ir + MR) * kc : aBase + (ir + MR) * aRow;
+            int ci = cOff + (ic + ir) * ldc + jc + jr;
+            kernel8(kc, ap, r0, r0 + aRow, r0 + 2 * aRow, r0 + 3 * aRow, r4, r4 + aRow, r4 + 2 * aRow, r4 + 3 * aRow, aStep, bp, bBase, c, ci, ldc, add);
           }
-          for (int jr = 0; jr < nc; jr += NR) {
-            int nr = Math.min(NR, nc - jr);
-            int bBase = jr * kc;
-            int ir = 0;
-            if (WIDE && nr == NR) {
-              // Eight full rows at a time where the registers allow: two MR-row groups sharing each B load.
-              for (; ir + 2 * MR <= mc; ir += 2 * MR) {
-                int r0 = ta ? aBase + ir * kc : aBase + ir * aRow;
-                int r4 = ta ? aBase + (ir + MR) * kc : aBase + (ir + MR) * aRow;
-                int ci = cOff + (ic + ir) * ldc + jc + jr;
-                kernel8(kc, ap, r0, r0 + aRow, r0 + 2 * aRow, r0 + 3 * aRow, r4, r4 + aRow, r4 + 2 * aRow, r4 + 3 * aRow, aStep, bp, bBase, c, ci, ldc, add);
-              }
-            }
-            for (; ir < mc; ir += MR) {
-              int mr = Math.min(MR, mc - ir);
-              // Row panels of a transposed A are MR-interleaved: panel ir starts at ir·kc.
-              int r0 = ta ? aBase + ir * kc : aBase + ir * aRow;
-              // Rows past the edge repeat the last row; their results are discarded.
-              int r1 = r0 + Math.min(1, mr - 1) * aRow;
-              int r2 = r0 + Math.min(2, mr - 1) * aRow;
-              int r3 = r0 + Math.min(3, mr - 1) * aRow;
-              int ci = cOff + (ic + ir) * ldc + jc + jr;
-              if (mr == MR && nr == NR) {
-                kernel(kc, ap, r0, r1, r2, r3, aStep, bp, bBase, c, ci, ldc, add);
-              } else {
-                kernel(kc, ap, r0, r1, r2, r3, aStep, bp, bBase, tile, 0, NR, false);
-                for (int r = 0; r < mr; r++) {
-                  int cr = ci + r * ldc, tr = r * NR;
-                  if (add) for (int j = 0; j < nr; j++) c[cr + j] += tile[tr + j];
-                  else System.arraycopy(tile, tr, c, cr, nr);
-                }
-              }
+        }
+        for (; ir < mc; ir += MR) {
+          int mr = Math.min(MR, mc - ir);
+          // Row panels of a transposed A are MR-interleaved: panel ir starts at ir·kc.
+          int r0 = ta ? aBase + ir * kc : aBase + ir * aRow;
+          // Rows past the edge repeat the last row; their results are discarded.
+          int r1 = r0 + Math.min(1, mr - 1) * aRow;
+          int r2 = r0 + Math.min(2, mr - 1) * aRow;
+          int r3 = r0 + Math.min(3, mr - 1) * aRow;
+          int ci = cOff + (ic + ir) * ldc + jc + jr;
+          if (mr == MR && nr == NR) {
+            kernel(kc, ap, r0, r1, r2, r3, aStep, bp, bBase, c, ci, ldc, add);
+          } else {
+            kernel(kc, ap, r0, r1, r2, r3, aStep, bp, bBase, tile, 0, NR, false);
+            for (int r = 0; r < mr; r++) {
+              int cr = ci + r * ldc, tr = r * NR;
+              if (add) for (int j = 0; j < nr; j++) c[cr + j] += tile[tr + j];
+              else System.arraycopy(tile, tr, c, cr, nr);
             }
           }
         }
@@ -142,7 +153,7 @@ final class Gemm32 {
    * starts ar ∈ {r0, r1, r2, r3}; row r of the tile goes to c[c0 + r·ldc + j]. Eight accumulator
    * vectors, two B vectors and one broadcast A value stay in registers (AVX2 has sixteen).
    */
-  private static void kernel(int kc, float[] a, int r0, int r1, int r2, int r3, int ps,
+  static void kernel(int kc, float[] a, int r0, int r1, int r2, int r3, int ps,
       float[] b, int b0, float[] c, int c0, int ldc, boolean add) {
     FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
     FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
@@ -187,7 +198,7 @@ final class Gemm32 {
   }
 
   /** {@link #kernel} for eight rows (starts r0 … r7, the same step): sixteen accumulators. */
-  private static void kernel8(int kc, float[] a, int r0, int r1, int r2, int r3, int r4, int r5, int r6, int r7, int ps,
+  static void kernel8(int kc, float[] a, int r0, int r1, int r2, int r3, int r4, int r5, int r6, int r7, int ps,
       float[] b, int b0, float[] c, int c0, int ldc, boolean add) {
     FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
     FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);

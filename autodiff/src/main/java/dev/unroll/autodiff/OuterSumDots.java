@@ -1,0 +1,399 @@
+package dev.unroll.autodiff;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Inner products of query matrices with per-example sums of outer products, on the CPU: for query
+ * matrices U_q [X, Y] stored as the rows of u [Q, X·Y] (row q holds U_q row-major) and C pairs of
+ * factor matrices x_c [B, X], y_c [B, Y],
+ * <pre>
+ *   d[q, n] = ⟨U_q, Σ_c x_c[n] y_c[n]ᵀ⟩ = Σ_{i,j} U_q[i, j]·Σ_c x_c[n, i]·y_c[n, j].
+ * </pre>
+ * This is how the per-example gradient of a Linear layer (g āᵀ, C = 1) or its sum over several
+ * parameter values (Σ_c g_c ā_cᵀ, as SOURCE averages over a segment's checkpoints) meets
+ * preconditioned query gradients without the [B, X·Y] per-example matrices being formed: it is the
+ * GEMM u·Gᵀ with G[n, (i, j)] = Σ_c x_c[n, i]·y_c[n, j], whose operand G is computed block by block
+ * straight into the packed panels the micro-kernel reads ({@link Gemm32#macro}). A sum of C outer
+ * products then costs one GEMM, not C of them.
+ *
+ * <p>Each element of d is one multiply-add chain over the depth in blocks, in the order of
+ * {@link SimdGemm}'s blocked path, so the result does not depend on the thread count; an element
+ * of G is x_0·y_0 rounded once, then one fused multiply-add per further pair.
+ */
+public final class OuterSumDots {
+  private OuterSumDots() {}
+
+  /** Multiply-adds from which the columns (or rows) are split among threads. */
+  static final long PARALLEL_MIN_WORK = 1L << 21;
+
+  /** The calling thread's transposed factors, reused across calls (read by the workers it wakes). */
+  private static final ThreadLocal<float[]> F_FACTORS = ThreadLocal.withInitial(() -> new float[0]);
+  private static final ThreadLocal<double[]> D_FACTORS = ThreadLocal.withInitial(() -> new double[0]);
+
+  /**
+   * Depth of a packed block of G, and of the blocks in which {@link Queries} stores u (both dtypes).
+   * Deeper than {@link Gemm32#KC}: each block of G is packed from the factors, and each depth
+   * block writes C out and reads it back. Measured on 103 × 256 × 128·128 (2 threads, ratio to
+   * {@link RankOneDots} in the same run): depth 128 ran 1.4 times slower, 256 and 512 about 1.05,
+   * 1024 about 1.03.
+   */
+  static final int KC = 1024;
+
+  /** Rows of u per group of the micro-kernel: {@link Queries} pads Q to a multiple, so that no row group takes the four-row kernel. */
+  static final int ROWS = 2 * Gemm32.MR;
+
+  /**
+   * Query matrices U_q [X, Y] prepared once to be scored against many batches: u [Q, X·Y] stored
+   * depth block by depth block (columns [p, p + KC) of all Q rows together, row-major), so that
+   * the block of u the micro-kernel sweeps is contiguous. Read in place with a row stride of X·Y,
+   * u's rows sit a power of two apart for the usual layer widths and the block of 103 rows that
+   * should stay in L2 evicted itself (measured: the same product 25% slower than by
+   * {@link RankOneDots}). Q is padded with zero rows to a multiple of {@link #ROWS}.
+   */
+  public static final class Queries {
+    private final Tensor blocked;
+    private final int q, nx, ny;
+
+    private Queries(Tensor blocked, int q, int nx, int ny) {
+      this.blocked = blocked;
+      this.q = q;
+      this.nx = nx;
+      this.ny = ny;
+    }
+
+    /**
+     * u [Q, X, Y] (or [Q, X·Y] with the given X and Y) on the CPU, float32 or float64, copied into
+     * the blocked layout in its own dtype.
+     *
+     * @throws IllegalArgumentException when the shape does not hold Q matrices of X × Y, or the dtype or backend is not supported
+     */
+    public static Queries of(Tensor u, int nx, int ny) {
+      if (u.rank() < 2 || u.dim(0) < 0 || u.numel() != (long) u.dim(0) * nx * ny) {
+        throw new IllegalArgumentException("OuterSumDots: queries " + Shape.str(u.shape()) + " do not hold matrices of " + nx + " × " + ny);
+      }
+      if (!u.backend().isCpu()) throw new IllegalArgumentException("OuterSumDots runs on the CPU; queries are on " + u.backend().name());
+      int q = u.dim(0), k = nx * ny, qp = roundUp(q, ROWS);
+      Tensor c = u.contiguous();
+      if (u.dtype() == DType.F64) {
+        double[] src = c.d, dst = new double[qp * k];
+        for (int pc = 0; pc < k; pc += KC) {
+          int kc = Math.min(KC, k - pc);
+          for (int r = 0; r < q; r++) System.arraycopy(src, c.offset + r * k + pc, dst, qp * pc + r * kc, kc);
+        }
+        return new Queries(Tensor.of(dst, qp, k), q, nx, ny);
+      }
+      if (u.dtype() != DType.F32) throw new IllegalArgumentException("OuterSumDots: queries of dtype " + u.dtype() + "; float32 or float64 expected");
+      float[] src = c.f, dst = new float[qp * k];
+      for (int pc = 0; pc < k; pc += KC) {
+        int kc = Math.min(KC, k - pc);
+        for (int r = 0; r < q; r++) System.arraycopy(src, c.offset + r * k + pc, dst, qp * pc + r * kc, kc);
+      }
+      return new Queries(Tensor.of(dst, qp, k), q, nx, ny);
+    }
+
+    /** Q, the number of query matrices. */
+    public int rows() {
+      return q;
+    }
+
+    /** X, the rows of each query matrix. */
+    public int left() {
+      return nx;
+    }
+
+    /** Y, the columns of each query matrix. */
+    public int right() {
+      return ny;
+    }
+
+    /** The same queries in {@code dtype} (this object when it is already that dtype): each element converted once. */
+    public Queries to(DType dtype) {
+      return dtype == dtype() ? this : new Queries(blocked.to(dtype).contiguous(), q, nx, ny);
+    }
+
+    /** u as [Q, X, Y], row-major (a copy out of the blocked layout). */
+    public Tensor toTensor() {
+      int k = nx * ny, qp = blocked.dim(0);
+      if (dtype() == DType.F64) {
+        double[] src = blocked.d, dst = new double[q * k];
+        for (int pc = 0; pc < k; pc += KC) {
+          int kc = Math.min(KC, k - pc);
+          for (int r = 0; r < q; r++) System.arraycopy(src, blocked.offset + qp * pc + r * kc, dst, r * k + pc, kc);
+        }
+        return Tensor.of(dst, q, nx, ny);
+      }
+      float[] src = blocked.f, dst = new float[q * k];
+      for (int pc = 0; pc < k; pc += KC) {
+        int kc = Math.min(KC, k - pc);
+        for (int r = 0; r < q; r++) System.arraycopy(src, blocked.offset + qp * pc + r * kc, dst, r * k + pc, kc);
+      }
+      return Tensor.of(dst, q, nx, ny);
+    }
+
+    public DType dtype() {
+      return blocked.dtype();
+    }
+  }
+
+  /**
+   * d [Q, B] in the operands' dtype, d[q, n] = Σ_{i,j} U_q[i, j]·Σ_c x[c][n, i]·y[c][n, j].
+   *
+   * @throws IllegalArgumentException when the shapes or dtypes disagree, no pair is given, or an operand is not on a CPU backend
+   */
+  public static Tensor compute(Queries u, Tensor[] x, Tensor[] y) {
+    if (x.length == 0 || x.length != y.length) throw new IllegalArgumentException("OuterSumDots: " + x.length + " left and " + y.length + " right factors; expected as many, at least one");
+    int b = x[0].rank() == 2 ? x[0].dim(0) : -1, nx = u.nx, ny = u.ny;
+    for (int c = 0; c < x.length; c++) {
+      if (x[c].rank() != 2 || y[c].rank() != 2 || x[c].dim(0) != b || y[c].dim(0) != b || x[c].dim(1) != nx || y[c].dim(1) != ny) {
+        throw new IllegalArgumentException("OuterSumDots: factor pair " + c + " is " + Shape.str(x[c].shape()) + " and " + Shape.str(y[c].shape())
+            + " for query matrices of " + nx + " × " + ny + "; expected [B, " + nx + "] and [B, " + ny + "] with one B");
+      }
+      if (x[c].dtype() != u.dtype() || y[c].dtype() != u.dtype()) throw new IllegalArgumentException("OuterSumDots: factor pair " + c + " is " + x[c].dtype() + "/" + y[c].dtype() + ", queries are " + u.dtype());
+      if (!x[c].backend().isCpu() || !y[c].backend().isCpu()) throw new IllegalArgumentException("OuterSumDots runs on the CPU; factor pair " + c + " is on " + x[c].backend().name());
+    }
+    // The padding rows (zero queries) are computed with the others and dropped.
+    int q = u.q, qp = u.blocked.dim(0);
+    Tensor uc = u.blocked;
+    if (u.dtype() == DType.F64) {
+      double[][] xs = new double[x.length][], ys = new double[x.length][];
+      int[] xo = new int[x.length], yo = new int[x.length];
+      for (int c = 0; c < x.length; c++) {
+        Tensor xc = x[c].contiguous(), yc = y[c].contiguous();
+        xs[c] = xc.d;
+        xo[c] = xc.offset;
+        ys[c] = yc.d;
+        yo[c] = yc.offset;
+      }
+      double[] d = new double[qp * b];
+      if (b > 0 && nx * ny > 0) run(uc.d, uc.offset, qp, nx, ny, xs, xo, ys, yo, b, d);
+      return Tensor.of(qp == q ? d : java.util.Arrays.copyOf(d, q * b), q, b);
+    }
+    float[][] xs = new float[x.length][], ys = new float[x.length][];
+    int[] xo = new int[x.length], yo = new int[x.length];
+    for (int c = 0; c < x.length; c++) {
+      Tensor xc = x[c].contiguous(), yc = y[c].contiguous();
+      xs[c] = xc.f;
+      xo[c] = xc.offset;
+      ys[c] = yc.f;
+      yo[c] = yc.offset;
+    }
+    float[] d = new float[qp * b];
+    if (b > 0 && nx * ny > 0) run(uc.f, uc.offset, qp, nx, ny, xs, xo, ys, yo, b, d);
+    return Tensor.of(qp == q ? d : java.util.Arrays.copyOf(d, q * b), q, b);
+  }
+
+  /**
+   * float32 d[q·b + n] for u at uOff ([q, nx·ny] in the depth-blocked layout of {@link Queries}, q a
+   * multiple of eight) and factors x_c at xs[c][xo[c]] ([b, nx]), y_c likewise ([b, ny]).
+   */
+  static void run(float[] u, int uOff, int q, int nx, int ny, float[][] xs, int[] xo, float[][] ys, int[] yo, int b, float[] d) {
+    long work = (long) q * b * nx * ny;
+    int threads = work < PARALLEL_MIN_WORK ? 1 : Parallel.threads();
+    int nr = Gemm32.NR;
+    boolean byColumns = b >= q;
+    int chunks = Math.min(threads, byColumns ? (b + nr - 1) / nr : q / ROWS);
+    if (chunks <= 1) {
+      blocks(u, uOff, q, 0, q, 0, b, nx, ny, xs, xo, ys, yo, d, b);
+      return;
+    }
+    Parallel.forChunks(chunks, threads, ch -> {
+      if (byColumns) {
+        int j0 = Parallel.rangeStart(b, chunks, nr, ch), j1 = Parallel.rangeStart(b, chunks, nr, ch + 1);
+        if (j0 < j1) blocks(u, uOff, q, 0, q, j0, j1, nx, ny, xs, xo, ys, yo, d, b);
+      } else {
+        int i0 = Parallel.rangeStart(q, chunks, ROWS, ch), i1 = Parallel.rangeStart(q, chunks, ROWS, ch + 1);
+        if (i0 < i1) blocks(u, uOff, q, i0, i1, 0, b, nx, ny, xs, xo, ys, yo, d, b);
+      }
+    });
+  }
+
+  /**
+   * Rows [i0, i1) × columns [j0, j1) of d, depth block by depth block. The factors' columns
+   * [j0, j1) are first transposed into this thread's buffer, [X, w] and [Y, w] per pair with w
+   * whole panels, zero-padded: a packed panel's column is then one vector load of each factor.
+   */
+  private static void blocks(float[] u, int uOff, int q, int i0, int i1, int j0, int j1, int nx, int ny,
+      float[][] xs, int[] xo, float[][] ys, int[] yo, float[] d, int ldc) {
+    int pairs = xs.length, w = roundUp(j1 - j0, Gemm32.NR), k = nx * ny;
+    int size = pairs * (nx + ny) * w;
+    float[] t = F_FACTORS.get();
+    if (t.length < size) F_FACTORS.set(t = new float[size]);
+    for (int c = 0; c < pairs; c++) {
+      transpose(xs[c], xo[c], j0, j1, nx, t, c * (nx + ny) * w, w);
+      transpose(ys[c], yo[c], j0, j1, ny, t, (c * (nx + ny) + nx) * w, w);
+    }
+    Gemm32.Scratch s = Gemm32.SCRATCH.get();
+    float[] bp = s.b(KC * w);
+    for (int pc = 0; pc < k; pc += KC) {
+      int kc = Math.min(KC, k - pc);
+      pack(t, w, pairs, nx, ny, pc, kc, bp);
+      Gemm32.macro(false, i0, i1, j0, j1 - j0, pc, kc, u, uOff + (q - 1) * pc, kc, bp, d, 0, ldc, pc > 0, s);
+    }
+  }
+
+  /**
+   * Packs rows [pc, pc+kc) of Gᵀ for the buffer's w columns, G[n, i·ny + j] = Σ_c x_c[n, i]·y_c[n, j],
+   * into NR-column panels as {@link Gemm32#macro} reads them; x_c is t[(c·(nx+ny) + i)·w + n], y_c
+   * is t[(c·(nx+ny) + nx + j)·w + n]. One and two pairs (an influence function; SOURCE's default
+   * two checkpoints per segment) are written out; more add into the panel pair by pair.
+   */
+  private static void pack(float[] t, int w, int pairs, int nx, int ny, int pc, int kc, float[] bp) {
+    int l = Gemm32.L, nr = Gemm32.NR, stride = (nx + ny) * w;
+    for (int jr = 0; jr < w; jr += nr) {
+      // Runs of constant i: the x vectors are loaded once per run, the y rows walk down the buffer.
+      for (int p = 0, dst = jr * kc; p < kc; ) {
+        int i = (pc + p) / ny, j = pc + p - i * ny, run = Math.min(ny - j, kc - p);
+        int xi = i * w + jr;
+        FloatVector x0 = FloatVector.fromArray(Gemm32.S, t, xi), x1 = FloatVector.fromArray(Gemm32.S, t, xi + l);
+        if (pairs == 1) {
+          for (int e = 0, yi = (nx + j) * w + jr; e < run; e++, yi += w, dst += nr) {
+            x0.mul(FloatVector.fromArray(Gemm32.S, t, yi)).intoArray(bp, dst);
+            x1.mul(FloatVector.fromArray(Gemm32.S, t, yi + l)).intoArray(bp, dst + l);
+          }
+        } else {
+          FloatVector z0 = FloatVector.fromArray(Gemm32.S, t, stride + xi), z1 = FloatVector.fromArray(Gemm32.S, t, stride + xi + l);
+          for (int e = 0, yi = (nx + j) * w + jr; e < run; e++, yi += w, dst += nr) {
+            z0.fma(FloatVector.fromArray(Gemm32.S, t, stride + yi), x0.mul(FloatVector.fromArray(Gemm32.S, t, yi))).intoArray(bp, dst);
+            z1.fma(FloatVector.fromArray(Gemm32.S, t, stride + yi + l), x1.mul(FloatVector.fromArray(Gemm32.S, t, yi + l))).intoArray(bp, dst + l);
+          }
+        }
+        p += run;
+      }
+      for (int c = 2, o = 2 * stride; c < pairs; c++, o += stride) {
+        for (int p = 0, dst = jr * kc; p < kc; ) {
+          int i = (pc + p) / ny, j = pc + p - i * ny, run = Math.min(ny - j, kc - p);
+          int xi = o + i * w + jr;
+          FloatVector x0 = FloatVector.fromArray(Gemm32.S, t, xi), x1 = FloatVector.fromArray(Gemm32.S, t, xi + l);
+          for (int e = 0, yi = o + (nx + j) * w + jr; e < run; e++, yi += w, dst += nr) {
+            x0.fma(FloatVector.fromArray(Gemm32.S, t, yi), FloatVector.fromArray(Gemm32.S, bp, dst)).intoArray(bp, dst);
+            x1.fma(FloatVector.fromArray(Gemm32.S, t, yi + l), FloatVector.fromArray(Gemm32.S, bp, dst + l)).intoArray(bp, dst + l);
+          }
+          p += run;
+        }
+      }
+    }
+  }
+
+  /**
+   * t[tOff + i·w + (n − j0)] = m[mOff + n·cols + i] for n in [j0, j1), i &lt; cols; the columns from
+   * j1 − j0 to w are zeroed. Row by row of t, so the writes stream.
+   */
+  private static void transpose(float[] m, int mOff, int j0, int j1, int cols, float[] t, int tOff, int w) {
+    int n = j1 - j0;
+    for (int i = 0; i < cols; i++) {
+      int dst = tOff + i * w, src = mOff + j0 * cols + i;
+      for (int r = 0; r < n; r++, src += cols) t[dst + r] = m[src];
+      java.util.Arrays.fill(t, dst + n, dst + w, 0f);
+    }
+  }
+
+  /**
+   * float64 d[q·b + n] for u at uOff ([q, nx·ny] in the depth-blocked layout of {@link Queries}, q a
+   * multiple of eight) and factors x_c at xs[c][xo[c]] ([b, nx]), y_c likewise ([b, ny]).
+   */
+  static void run(double[] u, int uOff, int q, int nx, int ny, double[][] xs, int[] xo, double[][] ys, int[] yo, int b, double[] d) {
+    long work = (long) q * b * nx * ny;
+    int threads = work < PARALLEL_MIN_WORK ? 1 : Parallel.threads();
+    int nr = Gemm64.NR;
+    boolean byColumns = b >= q;
+    int chunks = Math.min(threads, byColumns ? (b + nr - 1) / nr : q / ROWS);
+    if (chunks <= 1) {
+      blocks(u, uOff, q, 0, q, 0, b, nx, ny, xs, xo, ys, yo, d, b);
+      return;
+    }
+    Parallel.forChunks(chunks, threads, ch -> {
+      if (byColumns) {
+        int j0 = Parallel.rangeStart(b, chunks, nr, ch), j1 = Parallel.rangeStart(b, chunks, nr, ch + 1);
+        if (j0 < j1) blocks(u, uOff, q, 0, q, j0, j1, nx, ny, xs, xo, ys, yo, d, b);
+      } else {
+        int i0 = Parallel.rangeStart(q, chunks, ROWS, ch), i1 = Parallel.rangeStart(q, chunks, ROWS, ch + 1);
+        if (i0 < i1) blocks(u, uOff, q, i0, i1, 0, b, nx, ny, xs, xo, ys, yo, d, b);
+      }
+    });
+  }
+
+  /**
+   * Rows [i0, i1) × columns [j0, j1) of d, depth block by depth block. The factors' columns
+   * [j0, j1) are first transposed into this thread's buffer, [X, w] and [Y, w] per pair with w
+   * whole panels, zero-padded: a packed panel's column is then one vector load of each factor.
+   */
+  private static void blocks(double[] u, int uOff, int q, int i0, int i1, int j0, int j1, int nx, int ny,
+      double[][] xs, int[] xo, double[][] ys, int[] yo, double[] d, int ldc) {
+    int pairs = xs.length, w = roundUp(j1 - j0, Gemm64.NR), k = nx * ny;
+    int size = pairs * (nx + ny) * w;
+    double[] t = D_FACTORS.get();
+    if (t.length < size) D_FACTORS.set(t = new double[size]);
+    for (int c = 0; c < pairs; c++) {
+      transpose(xs[c], xo[c], j0, j1, nx, t, c * (nx + ny) * w, w);
+      transpose(ys[c], yo[c], j0, j1, ny, t, (c * (nx + ny) + nx) * w, w);
+    }
+    Gemm64.Scratch s = Gemm64.SCRATCH.get();
+    double[] bp = s.b(KC * w);
+    for (int pc = 0; pc < k; pc += KC) {
+      int kc = Math.min(KC, k - pc);
+      pack(t, w, pairs, nx, ny, pc, kc, bp);
+      Gemm64.macro(false, i0, i1, j0, j1 - j0, pc, kc, u, uOff + (q - 1) * pc, kc, bp, d, 0, ldc, pc > 0, s);
+    }
+  }
+
+  /**
+   * Packs rows [pc, pc+kc) of Gᵀ for the buffer's w columns, G[n, i·ny + j] = Σ_c x_c[n, i]·y_c[n, j],
+   * into NR-column panels as {@link Gemm64#macro} reads them; x_c is t[(c·(nx+ny) + i)·w + n], y_c
+   * is t[(c·(nx+ny) + nx + j)·w + n]. One and two pairs (an influence function; SOURCE's default
+   * two checkpoints per segment) are written out; more add into the panel pair by pair.
+   */
+  private static void pack(double[] t, int w, int pairs, int nx, int ny, int pc, int kc, double[] bp) {
+    int l = Gemm64.L, nr = Gemm64.NR, stride = (nx + ny) * w;
+    for (int jr = 0; jr < w; jr += nr) {
+      // Runs of constant i: the x vectors are loaded once per run, the y rows walk down the buffer.
+      for (int p = 0, dst = jr * kc; p < kc; ) {
+        int i = (pc + p) / ny, j = pc + p - i * ny, run = Math.min(ny - j, kc - p);
+        int xi = i * w + jr;
+        DoubleVector x0 = DoubleVector.fromArray(Gemm64.S, t, xi), x1 = DoubleVector.fromArray(Gemm64.S, t, xi + l);
+        if (pairs == 1) {
+          for (int e = 0, yi = (nx + j) * w + jr; e < run; e++, yi += w, dst += nr) {
+            x0.mul(DoubleVector.fromArray(Gemm64.S, t, yi)).intoArray(bp, dst);
+            x1.mul(DoubleVector.fromArray(Gemm64.S, t, yi + l)).intoArray(bp, dst + l);
+          }
+        } else {
+          DoubleVector z0 = DoubleVector.fromArray(Gemm64.S, t, stride + xi), z1 = DoubleVector.fromArray(Gemm64.S, t, stride + xi + l);
+          for (int e = 0, yi = (nx + j) * w + jr; e < run; e++, yi += w, dst += nr) {
+            z0.fma(DoubleVector.fromArray(Gemm64.S, t, stride + yi), x0.mul(DoubleVector.fromArray(Gemm64.S, t, yi))).intoArray(bp, dst);
+            z1.fma(DoubleVector.fromArray(Gemm64.S, t, stride + yi + l), x1.mul(DoubleVector.fromArray(Gemm64.S, t, yi + l))).intoArray(bp, dst + l);
+          }
+        }
+        p += run;
+      }
+      for (int c = 2, o = 2 * stride; c < pairs; c++, o += stride) {
+        for (int p = 0, dst = jr * kc; p < kc; ) {
+          int i = (pc + p) / ny, j = pc + p - i * ny, run = Math.min(ny - j, kc - p);
+          int xi = o + i * w + jr;
+          DoubleVector x0 = DoubleVector.fromArray(Gemm64.S, t, xi), x1 = DoubleVector.fromArray(Gemm64.S, t, xi + l);
+          for (int e = 0, yi = o + (nx + j) * w + jr; e < run; e++, yi += w, dst += nr) {
+            x0.fma(DoubleVector.fromArray(Gemm64.S, t, yi), DoubleVector.fromArray(Gemm64.S, bp, dst)).intoArray(bp, dst);
+            x1.fma(DoubleVector.fromArray(Gemm64.S, t, yi + l), DoubleVector.fromArray(Gemm64.S, bp, dst + l)).intoArray(bp, dst + l);
+          }
+          p += run;
+        }
+      }
+    }
+  }
+
+  /**
+   * t[tOff + i·w + (n − j0)] = m[mOff + n·cols + i] for n in [j0, j1), i &lt; cols; the columns from
+   * j1 − j0 to w are zeroed. Row by row of t, so the writes stream.
+   */
+  private static void transpose(double[] m, int mOff, int j0, int j1, int cols, double[] t, int tOff, int w) {
+    int n = j1 - j0;
+    for (int i = 0; i < cols; i++) {
+      int dst = tOff + i * w, src = mOff + j0 * cols + i;
+      for (int r = 0; r < n; r++, src += cols) t[dst + r] = m[src];
+      java.util.Arrays.fill(t, dst + n, dst + w, 0.0);
+    }
+  }
+
+  private static int roundUp(int x, int m) {
+    return (x + m - 1) / m * m;
+  }
+}
