@@ -55,24 +55,7 @@ public final class RankOneDots {
       throw new IllegalArgumentException("RankOneDots: activations " + Shape.str(a.shape()) + ", output gradients " + Shape.str(g.shape()) + ", queries " + Shape.str(u.shape())
           + " for " + q + " queries of " + out + " outputs; expected [B, in], [B, " + out + "], [" + q * out + ", in]");
     }
-    return run(a, g, u, false, q, out);
-  }
-
-  /**
-   * The same d [Q, B] from the queries stored transposed, ut [in, Q·out] (ut[i, q·out + o] =
-   * U_q[o, i]): the product's B operand is then read row by row, which packs by vector copies
-   * instead of a strided transpose per chunk. For queries prepared once and scored against many
-   * batches.
-   *
-   * @throws IllegalArgumentException when the shapes or dtypes disagree or an operand is not on a CPU backend
-   */
-  public static Tensor computeTransposed(Tensor a, Tensor g, Tensor ut, int q, int out) {
-    checkFactors(a, g, out);
-    if (ut.rank() != 2 || ut.dim(1) != q * out || ut.dim(0) != a.dim(1)) {
-      throw new IllegalArgumentException("RankOneDots: activations " + Shape.str(a.shape()) + ", output gradients " + Shape.str(g.shape()) + ", transposed queries " + Shape.str(ut.shape())
-          + " for " + q + " queries of " + out + " outputs; expected [B, in], [B, " + out + "], [in, " + q * out + "]");
-    }
-    return run(a, g, ut, true, q, out);
+    return run(a, g, u, q, out);
   }
 
   private static void checkFactors(Tensor a, Tensor g, int out) {
@@ -81,7 +64,7 @@ public final class RankOneDots {
     }
   }
 
-  private static Tensor run(Tensor a, Tensor g, Tensor u, boolean transposed, int q, int out) {
+  private static Tensor run(Tensor a, Tensor g, Tensor u, int q, int out) {
     if (a.dtype() != g.dtype() || a.dtype() != u.dtype()) throw new IllegalArgumentException("RankOneDots: dtypes " + a.dtype() + ", " + g.dtype() + ", " + u.dtype() + " differ");
     if (!(a.backend() instanceof CpuBackend cpu) || !g.backend().isCpu() || !u.backend().isCpu()) throw new IllegalArgumentException("RankOneDots runs on the CPU; operands are on " + a.backend().name());
     Tensor ac = a.contiguous(), gc = g.contiguous(), uc = u.contiguous();
@@ -89,15 +72,14 @@ public final class RankOneDots {
     int chunk = Math.max(1, Math.min(q, CHUNK_ELEMENTS / Math.max(1, b * out)));
     int chunks = (q + chunk - 1) / chunk;
     CpuKernels k = cpu.kernels();
-    // Chunk c's queries are rows [q0·out, (q0+qc)·out) of u, or the same columns of the transposed u.
-    int ldu = transposed ? q * out : in;
+    // Chunk c's queries are rows [q0·out, (q0+qc)·out) of u.
     if (a.dtype() == DType.F64) {
       double[] res = new double[q * b];
       Parallel.forChunks(chunks, c -> {
         int q0 = c * chunk, qc = Math.min(chunk, q - q0);
         double[] z = doubles(b * qc * out);
-        int uOff = uc.offset + (transposed ? q0 * out : q0 * out * in);
-        k.gemm(false, !transposed, b, qc * out, in, ac.d, ac.offset, in, uc.d, uOff, ldu, z, 0, qc * out, false);
+        int uOff = uc.offset + q0 * out * in;
+        k.gemm(false, true, b, qc * out, in, ac.d, ac.offset, in, uc.d, uOff, in, z, 0, qc * out, false);
         contract(z, gc.d, gc.offset, b, qc, out, q0, res);
       });
       return Tensor.of(res, q, b);
@@ -106,8 +88,8 @@ public final class RankOneDots {
     Parallel.forChunks(chunks, c -> {
       int q0 = c * chunk, qc = Math.min(chunk, q - q0);
       float[] z = floats(b * qc * out);
-      int uOff = uc.offset + (transposed ? q0 * out : q0 * out * in);
-      k.gemm(false, !transposed, b, qc * out, in, ac.f, ac.offset, in, uc.f, uOff, ldu, z, 0, qc * out, false);
+      int uOff = uc.offset + q0 * out * in;
+      k.gemm(false, true, b, qc * out, in, ac.f, ac.offset, in, uc.f, uOff, in, z, 0, qc * out, false);
       contract(z, gc.f, gc.offset, b, qc, out, q0, res);
     });
     return Tensor.of(res, q, b);

@@ -272,19 +272,8 @@ public final class CapturedPass {
     }
   }
 
-  /**
-   * {@link #rankOneDots} with the query blocks stored transposed, ut [in, Q·out]: the layout in which
-   * queries prepared once are cheapest to multiply, batch after batch ({@link RankOneDots#computeTransposed}).
-   */
-  public static Tensor rankOneDotsTransposed(Tensor a, Tensor g, Tensor ut, int q, int out) {
-    try (var s = GradMode.off()) {
-      if (a.backend().isCpu()) return RankOneDots.computeTransposed(a, g, ut, q, out);
-      return contract(a.matmul(ut), g, q, out);
-    }
-  }
-
   /** d[q, n] = Σ_o z[n, q·out + o]·g[n, o], as [Q, B]. */
-  private static Tensor contract(Tensor z, Tensor g, int q, int out) {
+  static Tensor contract(Tensor z, Tensor g, int q, int out) {
     int b = z.dim(0);
     return z.reshape(b, q, out).mul(g.reshape(b, 1, out)).sum(2).t();
   }

@@ -3,6 +3,8 @@ package dev.unroll.tda.grad;
 import dev.unroll.autodiff.GradMode;
 import dev.unroll.autodiff.Tensor;
 import dev.unroll.tda.AttributionTask;
+import dev.unroll.nn.Batch;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -48,17 +50,46 @@ public final class GradientDots {
    * ({@link BlockQueries}: as vectors, or in a Kronecker eigenbasis); column null = identity.
    */
   public static void accumulate(AttributionTask task, List<Tensor> params, BlockQueries[] blocks, int batchSize, double weight, double[][] into, int[] column) {
+    accumulateOverPasses(task, List.of(params), blocks, batchSize, weight, into, column);
+  }
+
+  /**
+   * into[q][column[n]] += weight·Σ_c Σ_b ⟨u_q,b, ∇_b L(z_n, θ_c)⟩ over several parameter values θ_c
+   * (SOURCE's checkpoints of one segment): each training batch is passed through the model at every
+   * θ_c, and its blocks are scored against the passes together ({@link BlockQueries#dots(List)}:
+   * for eigenbasis queries one product for all of them). Column null = identity.
+   */
+  public static void accumulateOverPasses(AttributionTask task, List<List<Tensor>> paramSets, BlockQueries[] blocks, int batchSize, double weight, double[][] into, int[] column) {
+    if (paramSets.isEmpty()) throw new IllegalArgumentException("no parameter values to score at");
     if (blocks.length != task.layout().numBlocks()) throw new IllegalArgumentException(blocks.length + " query blocks for a model of " + task.layout().numBlocks() + " gradient blocks");
     for (BlockQueries b : blocks) {
       if (b.rows() != into.length) throw new IllegalArgumentException("score matrix of " + into.length + " rows for " + b.rows() + " query vectors");
     }
     if (column != null && column.length != task.numTrain()) throw new IllegalArgumentException("column map of " + column.length + " entries for " + task.numTrain() + " training examples");
-    stream(task, params, blocks, batchSize, (b, d) -> {
-      int n = b.size();
-      for (int q = 0; q < into.length; q++) {
-        for (int i = 0; i < n; i++) into[q][column == null ? b.start() + i : column[b.start() + i]] += weight * d[q * n + i];
+    for (int[] rows : Gradients.ranges(task.numTrain(), batchSize)) {
+      Batch batch = task.train().batch(rows);
+      List<List<BlockQueries.Part>> parts = new ArrayList<>();
+      for (int k = 0; k < blocks.length; k++) parts.add(new ArrayList<>(paramSets.size()));
+      for (List<Tensor> params : paramSets) {
+        CapturedPass.run(task.model(), task.layout(), params, batch.x(), pass -> {
+          List<Tensor> ds = pass.gradients(task.loss().perExample(pass.output(), batch.y()).sum(), false);
+          for (int k = 0; k < blocks.length; k++) parts.get(k).add(blocks[k].part(pass, k, ds));
+          return null;
+        });
       }
-    });
+      Tensor total = null;
+      for (int k = 0; k < blocks.length; k++) {
+        Tensor d = blocks[k].dots(parts.get(k));
+        try (var s = GradMode.off()) {
+          total = total == null ? d : total.add(d);
+        }
+      }
+      double[] d = total.toDoubleArray();
+      int n = rows.length;
+      for (int q = 0; q < into.length; q++) {
+        for (int i = 0; i < n; i++) into[q][column == null ? rows[i] : column[rows[i]]] += weight * d[q * n + i];
+      }
+    }
   }
 
   /** The rows of u [Q, P] (block order) as query blocks in {@code dtype}, scored as they are. */

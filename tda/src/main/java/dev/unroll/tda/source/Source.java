@@ -36,9 +36,11 @@ import java.util.Map;
  *
  * <p>Computation, per chunk of queries: q = ∇f(z_q, θ_T); v = q; for ℓ = L..1: u_ℓ = r̄_ℓᵀ v (the
  * gain φ_r,ℓ, sandwiched by P^{1/2} for Adam), then v ← S̄_ℓᵀ v ({@link #segmentVectors}); then
- * for every checkpoint c of every segment one streaming sweep over its stage's training examples
- * accumulates (w_ℓ/C_ℓ)·⟨u_ℓ, ∇L(z_m, θ_c)⟩ into the examples' columns. Cost: C gradient sweeps
- * plus the curvature fits (about C times an EK-FAC influence function).
+ * for every segment one streaming sweep over its stage's training examples, each batch passed
+ * through the model at the segment's checkpoints, accumulates (w_ℓ/C_ℓ)·⟨u_ℓ, Σ_c ∇L(z_m, θ_c)⟩
+ * into the examples' columns. Cost: C forward and backward passes over the training set, L scoring
+ * products (the sum over a segment's checkpoints is formed before the product with u_ℓ where u_ℓ
+ * is held in an eigenbasis), and the curvature fits.
  */
 public final class Source {
   private final SourceInputs inputs;
@@ -229,7 +231,12 @@ public final class Source {
     return rightBlocks(caT.matmul(pt), csT, q);
   }
 
-  /** Σ_ℓ (w_ℓ/C_ℓ) Σ_c ⟨u_ℓ, ∇L(z, θ_c)⟩ for every query row and scored training example, one streaming sweep per checkpoint over its stage's data. */
+  /**
+   * Σ_ℓ (w_ℓ/C_ℓ) ⟨u_ℓ, Σ_c ∇L(z, θ_c)⟩ for every query row and scored training example: one
+   * streaming sweep per segment over its stage's data, each batch passed through the model at every
+   * checkpoint of the segment; with u_ℓ in a Kronecker eigenbasis the segment's C checkpoints cost
+   * one scoring GEMM per batch, not C ({@link GradientDots#accumulateOverPasses}).
+   */
   private double[][] score(List<BlockQueries[]> u, int q, int n) {
     double[][] out = new double[q][n];
     int trainBatch = options.score().trainBatchSize();
@@ -238,7 +245,9 @@ public final class Source {
       SourceStage st = inputs.stages().get(seg.stage());
       AttributionTask stageTask = inputs.stageTask(seg.stage());
       double w = inputs.stageWeight(seg.stage()) / seg.numCheckpoints();
-      for (SourceCheckpoint c : seg.checkpoints()) GradientDots.accumulate(stageTask, c.parameters(), u.get(l), trainBatch, w, out, st.columns());
+      List<List<Tensor>> at = new ArrayList<>();
+      for (SourceCheckpoint c : seg.checkpoints()) at.add(c.parameters());
+      GradientDots.accumulateOverPasses(stageTask, at, u.get(l), trainBatch, w, out, st.columns());
     }
     return out;
   }

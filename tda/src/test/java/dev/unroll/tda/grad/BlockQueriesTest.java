@@ -92,6 +92,68 @@ class BlockQueriesTest {
     }
   }
 
+  /**
+   * Scores summed over passes at several parameter values (SOURCE's checkpoints of a segment):
+   * eigenbasis queries meet the passes' rotated factors together, in one product; plain queries add
+   * the passes' dots. Both equal the explicit sum over the parameter values of the dot products with
+   * the formed vectors, computed in float64.
+   */
+  @Test
+  void scoresOverSeveralPassesEqualTheSumOfTheirDotProducts() {
+    for (AttributionTask t64 : List.of(Fixtures.classification(86, 9, 1, 3, 3, 4, 3), Fixtures.conv(87, 7, 1))) {
+      GradientLayout layout = t64.layout();
+      Rng r = new Rng(88);
+      int q = 4;
+      BlockQueries[] eigen = new BlockQueries[layout.numBlocks()], plain = new BlockQueries[layout.numBlocks()];
+      List<Tensor> formed = new ArrayList<>();
+      for (int b = 0; b < eigen.length; b++) {
+        GradientLayout.Block bl = layout.block(b);
+        Tensor qS = Tensor.randn(r, DType.F64, bl.out(), bl.out()), qA = Tensor.randn(r, DType.F64, bl.in(), bl.in());
+        Tensor m = Tensor.randn(r, DType.F64, q, bl.out(), bl.in());
+        eigen[b] = new BlockQueries.Eigenbasis(qS, qA, m);
+        Tensor u = qS.matmul(m).matmul(qA.t());
+        plain[b] = new BlockQueries.Plain(u.contiguous());
+        formed.add(u.reshape(q, bl.size()));
+      }
+      Tensor u = dev.unroll.autodiff.Ops.concat(1, formed.toArray(new Tensor[0]));
+      // Three parameter values: the model's and two perturbations of it.
+      List<List<Tensor>> sets = new ArrayList<>();
+      List<Tensor> base = Fixtures.values(t64.model());
+      for (int c = 0; c < 3; c++) {
+        List<Tensor> p = new ArrayList<>();
+        for (Tensor v : base) p.add(c == 0 ? v : v.add(Tensor.randn(r, DType.F64, v.shape()).mul(0.1)).contiguous());
+        sets.add(p);
+      }
+      double[][] expected = new double[q][t64.numTrain()];
+      for (List<Tensor> p : sets) {
+        double[][] part = GradientDotsTest.reference(t64, p, u);
+        for (int i = 0; i < q; i++) for (int n = 0; n < t64.numTrain(); n++) expected[i][n] += 0.5 * part[i][n];
+      }
+      for (BlockQueries[] blocks : List.of(eigen, plain)) {
+        double[][] actual = new double[q][t64.numTrain()];
+        GradientDots.accumulateOverPasses(t64, sets, blocks, 4, 0.5, actual, null);
+        double err = Fixtures.relativeError(expected, actual);
+        assertTrue(err < 1e-12, t64.model() + ", " + blocks[0].getClass().getSimpleName() + ": relative error " + err);
+      }
+      // In float32 the eigenbasis form sums the passes' outer products before the product, the
+      // plain one after: equal to float32 rounding.
+      AttributionTask t32 = inFloat32(t64);
+      List<List<Tensor>> sets32 = new ArrayList<>();
+      for (List<Tensor> p : sets) {
+        List<Tensor> p32 = new ArrayList<>();
+        for (Tensor v : p) p32.add(v.to(DType.F32).contiguous());
+        sets32.add(p32);
+      }
+      double[][] e32 = new double[q][t32.numTrain()], p32 = new double[q][t32.numTrain()];
+      GradientDots.accumulateOverPasses(t32, sets32, eigen, 4, 0.5, e32, null);
+      BlockQueries[] plain32 = new BlockQueries[plain.length];
+      for (int b = 0; b < plain.length; b++) plain32[b] = new BlockQueries.Plain(formed.get(b).reshape(q, layout.block(b).out(), layout.block(b).in()).to(DType.F32).contiguous());
+      GradientDots.accumulateOverPasses(t32, sets32, plain32, 4, 0.5, p32, null);
+      double err = Fixtures.relativeError(p32, e32);
+      assertTrue(err < 1e-4, t64.model() + " in float32: relative error " + err);
+    }
+  }
+
   /** The same task with a float32 copy of its model (the values rounded, the architecture as it is). */
   private static AttributionTask inFloat32(AttributionTask t) {
     Module m = t.model() instanceof Mlp
