@@ -60,6 +60,7 @@ final class Suite {
       new Group("gradient and Hessian-vector product", "\\.DerivativesBench\\.", Timing.SAMPLED, Map.of("threads", v("2")), DEFAULTS, Map.of("threads", v("2"))),
       // About 1 GB of gradients per call: a fixed heap whose young generation holds them, so that
       // after the warm-up every call reuses pages already touched (see BenchMain.FORK_JVM_ARGS).
+      new Group("influence scoring kernels (one and two pairs of factors)", "\\.ScoringKernelBench\\.", Timing.SAMPLED, null, DEFAULTS, null),
       new Group("per-example gradients, outer products", "\\.PerExampleBench\\.outerProduct$", Timing.SAMPLED, DEFAULTS, DEFAULTS, DEFAULTS, "-Xms6g", "-Xmn3g"),
       new Group("per-example gradients, loop of single examples", "\\.PerExampleBench\\.loop$", Timing.SAMPLED, null, DEFAULTS, DEFAULTS),
       // Whole runs allocate gigabytes: a heap committed and touched before the first call (see
