@@ -34,16 +34,17 @@ public sealed interface BlockQueries {
   /** The number of query rows. */
   int rows();
 
+  /** One pass's contribution to a block's scores. */
+  sealed interface Part {}
+
+  /** A pass's finished dots [Q, B]. */
+  record Dots(Tensor d) implements Part {}
+
   /**
-   * One pass's contribution to a block's scores: its finished dots [Q, B], or (eigenbasis queries,
-   * rank-one block, CPU) the training factors rotated into the eigenbasis, x = Q_Aᵀā as [B, in] and
-   * y = Q_Sᵀg as [B, out], whose outer products the queries meet together.
+   * A pass's training factors rotated into an eigenbasis (eigenbasis queries, rank-one block, CPU),
+   * x = Q_Aᵀā as [B, in] and y = Q_Sᵀg as [B, out], whose outer products the queries meet together.
    */
-  record Part(Tensor dots, Tensor x, Tensor y) {
-    static Part done(Tensor dots) {
-      return new Part(dots, null, null);
-    }
-  }
+  record Factors(Tensor x, Tensor y) implements Part {}
 
   /** Query vectors u [Q, out, in] of the block, as they are. */
   final class Plain implements BlockQueries {
@@ -56,7 +57,7 @@ public sealed interface BlockQueries {
     @Override
     public Part part(CapturedPass pass, int block, List<Tensor> ds) {
       u = pass.onDevice(u);
-      return Part.done(pass.blockDots(block, ds, u));
+      return new Dots(pass.blockDots(block, ds, u));
     }
 
     @Override
@@ -75,7 +76,7 @@ public sealed interface BlockQueries {
     Tensor total = extra;
     try (var s = GradMode.off()) {
       for (Part p : parts) {
-        if (p.dots() != null) total = total == null ? p.dots() : total.add(p.dots());
+        if (p instanceof Dots d) total = total == null ? d.d() : total.add(d.d());
       }
     }
     if (total == null) throw new IllegalArgumentException("no passes to sum");
@@ -172,9 +173,9 @@ public sealed interface BlockQueries {
           if (deviceMt == null || deviceMt.dtype() != dt || deviceMt.backend() != pass.backend()) {
             deviceMt = pass.onDevice(given.toTensor().permute(1, 0, 2).contiguous().reshape(in, q * out).to(dt).contiguous());
           }
-          return Part.done(CapturedPass.contract(a.matmul(deviceMt), g, q, out));
+          return new Dots(CapturedPass.contract(a.matmul(deviceMt), g, q, out));
         }
-        return new Part(null, a, g);
+        return new Factors(a, g);
       }
     }
 
@@ -182,9 +183,9 @@ public sealed interface BlockQueries {
     public Tensor dots(List<Part> parts) {
       List<Tensor> xs = new ArrayList<>(), ys = new ArrayList<>();
       for (Part p : parts) {
-        if (p.x() != null) {
-          xs.add(p.x());
-          ys.add(p.y());
+        if (p instanceof Factors f) {
+          xs.add(f.x());
+          ys.add(f.y());
         }
       }
       Tensor factored = null;
