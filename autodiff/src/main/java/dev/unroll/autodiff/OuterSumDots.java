@@ -64,7 +64,9 @@ public final class OuterSumDots {
 
     /**
      * u [Q, X, Y] (or [Q, X·Y] with the given X and Y) on the CPU, float32 or float64, copied into
-     * the blocked layout in its own dtype.
+     * the blocked layout in its own dtype. Any strides are read directly as long as each row of
+     * U_q (the last axis of a [Q, X, Y] view) is contiguous, such as the permuted view [Q, in, out]
+     * of queries formed transposed as [in, Q·out]: one copy, not a transposition and then a copy.
      *
      * @throws IllegalArgumentException when the shape does not hold Q matrices of X × Y, or the dtype or backend is not supported
      */
@@ -73,38 +75,32 @@ public final class OuterSumDots {
         throw new IllegalArgumentException("OuterSumDots: queries " + Shape.str(u.shape()) + " do not hold matrices of " + nx + " × " + ny);
       }
       if (!u.backend().isCpu()) throw new IllegalArgumentException("OuterSumDots runs on the CPU; queries are on " + u.backend().name());
+      if (u.dtype() != DType.F32 && u.dtype() != DType.F64) throw new IllegalArgumentException("OuterSumDots: queries of dtype " + u.dtype() + "; float32 or float64 expected");
       int q = u.dim(0), k = nx * ny, qp = roundUp(q, ROWS);
-      Tensor c = u.contiguous();
-      if (u.dtype() == DType.F64) {
-        double[] src = c.d, dst = new double[qp * k];
-        for (int pc = 0; pc < k; pc += KC) {
-          int kc = Math.min(KC, k - pc);
-          for (int r = 0; r < q; r++) System.arraycopy(src, c.offset + r * k + pc, dst, qp * pc + r * kc, kc);
-        }
-        return new Queries(Tensor.of(dst, qp, k), q, nx, ny);
-      }
-      if (u.dtype() != DType.F32) throw new IllegalArgumentException("OuterSumDots: queries of dtype " + u.dtype() + "; float32 or float64 expected");
-      float[] src = c.f, dst = new float[qp * k];
+      // Element (r, i, j) of u at c.offset + r·sq + i·sx + j.
+      Tensor c = u.rank() == 3 && u.dim(1) == nx && u.strides[2] == 1 ? u : u.contiguous().reshape(q, nx, ny);
+      int sq = c.strides[0], sx = c.strides[1];
+      Object src = c.dtype() == DType.F64 ? c.d : c.f;
+      Object dst = c.dtype() == DType.F64 ? new double[qp * k] : new float[qp * k];
       for (int pc = 0; pc < k; pc += KC) {
         int kc = Math.min(KC, k - pc);
-        for (int r = 0; r < q; r++) System.arraycopy(src, c.offset + r * k + pc, dst, qp * pc + r * kc, kc);
+        for (int r = 0; r < q; r++) {
+          // Runs of constant i within the block: contiguous in the source.
+          for (int p = pc, o = qp * pc + r * kc; p < pc + kc; ) {
+            int i = p / ny, j = p - i * ny, run = Math.min(ny - j, pc + kc - p);
+            System.arraycopy(src, c.offset + r * sq + i * sx + j, dst, o, run);
+            p += run;
+            o += run;
+          }
+        }
       }
-      return new Queries(Tensor.of(dst, qp, k), q, nx, ny);
+      Tensor blocked = dst instanceof double[] dd ? Tensor.of(dd, qp, k) : Tensor.of((float[]) dst, qp, k);
+      return new Queries(blocked, q, nx, ny);
     }
 
     /** Q, the number of query matrices. */
     public int rows() {
       return q;
-    }
-
-    /** X, the rows of each query matrix. */
-    public int left() {
-      return nx;
-    }
-
-    /** Y, the columns of each query matrix. */
-    public int right() {
-      return ny;
     }
 
     /** The same queries in {@code dtype} (this object when it is already that dtype): each element converted once. */
@@ -115,20 +111,13 @@ public final class OuterSumDots {
     /** u as [Q, X, Y], row-major (a copy out of the blocked layout). */
     public Tensor toTensor() {
       int k = nx * ny, qp = blocked.dim(0);
-      if (dtype() == DType.F64) {
-        double[] src = blocked.d, dst = new double[q * k];
-        for (int pc = 0; pc < k; pc += KC) {
-          int kc = Math.min(KC, k - pc);
-          for (int r = 0; r < q; r++) System.arraycopy(src, blocked.offset + qp * pc + r * kc, dst, r * k + pc, kc);
-        }
-        return Tensor.of(dst, q, nx, ny);
-      }
-      float[] src = blocked.f, dst = new float[q * k];
+      boolean f64 = dtype() == DType.F64;
+      Object src = f64 ? blocked.d : blocked.f, dst = f64 ? new double[q * k] : new float[q * k];
       for (int pc = 0; pc < k; pc += KC) {
         int kc = Math.min(KC, k - pc);
         for (int r = 0; r < q; r++) System.arraycopy(src, blocked.offset + qp * pc + r * kc, dst, r * k + pc, kc);
       }
-      return Tensor.of(dst, q, nx, ny);
+      return f64 ? Tensor.of((double[]) dst, q, nx, ny) : Tensor.of((float[]) dst, q, nx, ny);
     }
 
     public DType dtype() {
@@ -183,29 +172,42 @@ public final class OuterSumDots {
     return Tensor.of(qp == q ? d : java.util.Arrays.copyOf(d, q * b), q, b);
   }
 
+  /** A rectangle of d: rows [i0, i1) × columns [j0, j1). */
+  private interface Block {
+    void run(int i0, int i1, int j0, int j1);
+  }
+
   /**
-   * float32 d[q·b + n] for u at uOff ([q, nx·ny] in the depth-blocked layout of {@link Queries}, q a
-   * multiple of eight) and factors x_c at xs[c][xo[c]] ([b, nx]), y_c likewise ([b, ny]).
+   * d [q, b] split among threads: by bands of whole column panels (nr columns) when there are at least as many
+   * examples as queries, else by bands of whole row groups; on one thread below
+   * {@link #PARALLEL_MIN_WORK} multiply-adds. Each element is computed the same way in any band.
    */
-  static void run(float[] u, int uOff, int q, int nx, int ny, float[][] xs, int[] xo, float[][] ys, int[] yo, int b, float[] d) {
-    long work = (long) q * b * nx * ny;
+  private static void split(int q, int b, int k, int nr, Block body) {
+    long work = (long) q * b * k;
     int threads = work < PARALLEL_MIN_WORK ? 1 : Parallel.threads();
-    int nr = Gemm32.NR;
     boolean byColumns = b >= q;
     int chunks = Math.min(threads, byColumns ? (b + nr - 1) / nr : q / ROWS);
     if (chunks <= 1) {
-      blocks(u, uOff, q, 0, q, 0, b, nx, ny, xs, xo, ys, yo, d, b);
+      body.run(0, q, 0, b);
       return;
     }
     Parallel.forChunks(chunks, threads, ch -> {
       if (byColumns) {
         int j0 = Parallel.rangeStart(b, chunks, nr, ch), j1 = Parallel.rangeStart(b, chunks, nr, ch + 1);
-        if (j0 < j1) blocks(u, uOff, q, 0, q, j0, j1, nx, ny, xs, xo, ys, yo, d, b);
+        if (j0 < j1) body.run(0, q, j0, j1);
       } else {
         int i0 = Parallel.rangeStart(q, chunks, ROWS, ch), i1 = Parallel.rangeStart(q, chunks, ROWS, ch + 1);
-        if (i0 < i1) blocks(u, uOff, q, i0, i1, 0, b, nx, ny, xs, xo, ys, yo, d, b);
+        if (i0 < i1) body.run(i0, i1, 0, b);
       }
     });
+  }
+
+  /**
+   * float32 d[q·b + n] for u at uOff ([q, nx·ny] in the depth-blocked layout of {@link Queries}, q a
+   * multiple of eight) and factors x_c at xs[c][xo[c]] ([b, nx]), y_c likewise ([b, ny]).
+   */
+  static void run(float[] u, int uOff, int q, int nx, int ny, float[][] xs, int[] xo, float[][] ys, int[] yo, int b, float[] d) {
+    split(q, b, nx * ny, Gemm32.NR, (i0, i1, j0, j1) -> blocks(u, uOff, q, i0, i1, j0, j1, nx, ny, xs, xo, ys, yo, d, b));
   }
 
   /**
@@ -293,24 +295,7 @@ public final class OuterSumDots {
    * multiple of eight) and factors x_c at xs[c][xo[c]] ([b, nx]), y_c likewise ([b, ny]).
    */
   static void run(double[] u, int uOff, int q, int nx, int ny, double[][] xs, int[] xo, double[][] ys, int[] yo, int b, double[] d) {
-    long work = (long) q * b * nx * ny;
-    int threads = work < PARALLEL_MIN_WORK ? 1 : Parallel.threads();
-    int nr = Gemm64.NR;
-    boolean byColumns = b >= q;
-    int chunks = Math.min(threads, byColumns ? (b + nr - 1) / nr : q / ROWS);
-    if (chunks <= 1) {
-      blocks(u, uOff, q, 0, q, 0, b, nx, ny, xs, xo, ys, yo, d, b);
-      return;
-    }
-    Parallel.forChunks(chunks, threads, ch -> {
-      if (byColumns) {
-        int j0 = Parallel.rangeStart(b, chunks, nr, ch), j1 = Parallel.rangeStart(b, chunks, nr, ch + 1);
-        if (j0 < j1) blocks(u, uOff, q, 0, q, j0, j1, nx, ny, xs, xo, ys, yo, d, b);
-      } else {
-        int i0 = Parallel.rangeStart(q, chunks, ROWS, ch), i1 = Parallel.rangeStart(q, chunks, ROWS, ch + 1);
-        if (i0 < i1) blocks(u, uOff, q, i0, i1, 0, b, nx, ny, xs, xo, ys, yo, d, b);
-      }
-    });
+    split(q, b, nx * ny, Gemm64.NR, (i0, i1, j0, j1) -> blocks(u, uOff, q, i0, i1, j0, j1, nx, ny, xs, xo, ys, yo, d, b));
   }
 
   /**

@@ -96,6 +96,10 @@ class OuterSumDotsTest {
     assertArrayEquals(u.toDoubleArray(), p.toTensor().toDoubleArray(), 0.0);
     assertArrayEquals(u.to(DType.F32).toDoubleArray(), p.to(DType.F32).toTensor().toDoubleArray(), 0.0);
     assertEquals(11, p.rows());
+    // A permuted view whose rows of U_q are contiguous (queries formed as [X, Q·Y]) is read as it is.
+    Tensor mt = Tensor.randn(r, DType.F32, 50, 11 * 30);
+    Tensor view = mt.reshape(50, 11, 30).permute(1, 0, 2);
+    assertArrayEquals(view.contiguous().toDoubleArray(), OuterSumDots.Queries.of(view, 50, 30).toTensor().toDoubleArray(), 0.0);
   }
 
   /** The first call (interpreted kernels) and the hundredth (compiled) give the same bits. */

@@ -107,7 +107,7 @@ public sealed interface BlockQueries {
       this(qS, qA, check(qS, qA, m).permute(0, 2, 1), m.dim(0));
     }
 
-    /** From M_qᵀ stacked as [Q, in, out] (any strides). */
+    /** From M_qᵀ stacked as [Q, in, out] (any strides; read once into {@link OuterSumDots.Queries}). */
     private Eigenbasis(Tensor qS, Tensor qA, Tensor mqt, int q) {
       this.qS = qS;
       this.qA = qA;
@@ -117,9 +117,7 @@ public sealed interface BlockQueries {
       if (mqt.rank() != 3 || mqt.dim(0) != q || mqt.dim(1) != in || mqt.dim(2) != out) {
         throw new IllegalArgumentException("eigenbasis queries " + java.util.Arrays.toString(mqt.shape()) + " for " + q + " queries and bases of " + out + " and " + in);
       }
-      try (var s = GradMode.off()) {
-        this.given = OuterSumDots.Queries.of(mqt.contiguous(), in, out);
-      }
+      this.given = OuterSumDots.Queries.of(mqt, in, out);
       this.rows = given;
     }
 
