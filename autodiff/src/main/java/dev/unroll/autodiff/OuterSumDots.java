@@ -27,16 +27,16 @@ public final class OuterSumDots {
   /** Multiply-adds from which the columns (or rows) are split among threads. */
   static final long PARALLEL_MIN_WORK = 1L << 21;
 
-  /** The calling thread's transposed factors, reused across calls (read by the workers it wakes). */
+  /** Each thread's transposed factors for its band of columns, reused across calls. */
   private static final ThreadLocal<float[]> F_FACTORS = ThreadLocal.withInitial(() -> new float[0]);
   private static final ThreadLocal<double[]> D_FACTORS = ThreadLocal.withInitial(() -> new double[0]);
 
   /**
    * Depth of a packed block of G, and of the blocks in which {@link Queries} stores u (both dtypes).
-   * Deeper than {@link Gemm32#KC}: each block of G is packed from the factors, and each depth
-   * block writes C out and reads it back. Measured on 103 × 256 × 128·128 (2 threads, ratio to
-   * {@link RankOneDots} in the same run): depth 128 ran 1.4 times slower, 256 and 512 about 1.05,
-   * 1024 about 1.03.
+   * Deeper than {@link Gemm32#KC}: each depth block packs its block of G from the factors and
+   * writes C out and reads it back, so fewer, deeper blocks cost less around the same arithmetic
+   * (on Concrete's 103 queries of 128 × 128 a depth of 128 was clearly slower than 256–1024, which
+   * were close to each other; {@code ScoringKernelBench} times the kernel as chosen).
    */
   static final int KC = 1024;
 
@@ -48,8 +48,7 @@ public final class OuterSumDots {
    * depth block by depth block (columns [p, p + KC) of all Q rows together, row-major), so that
    * the block of u the micro-kernel sweeps is contiguous. Read in place with a row stride of X·Y,
    * u's rows sit a power of two apart for the usual layer widths and the block of 103 rows that
-   * should stay in L2 evicted itself (measured: the same product 25% slower than by
-   * {@link RankOneDots}). Q is padded with zero rows to a multiple of {@link #ROWS}.
+   * should stay in L2 evicted itself. Q is padded with zero rows to a multiple of {@link #ROWS}.
    */
   public static final class Queries {
     private final Tensor blocked;
