@@ -29,10 +29,14 @@ import java.util.Map;
 public final class Ekfac {
   private Ekfac() {}
 
-  /** EK-FAC at {@code params}: covariances, eigenbases and eigenvalue correction, one fit. */
+  /**
+   * EK-FAC at {@code params}: covariances, eigenbases and eigenvalue correction, one fit; the
+   * correction reads the covariance pass's rows where they were kept ({@link CovariancePass}).
+   */
   public static KroneckerCurvature ekfac(AttributionTask task, List<Tensor> params, FitOptions options) {
-    KroneckerBasis basis = covariances(task, params, options).eigenbasis();
-    return basis.withEigenvalues(correction(task, params, basis, options), Map.of());
+    CovariancePass pass = covariancePass(task, params, options);
+    KroneckerBasis basis = pass.factors().eigenbasis();
+    return basis.withEigenvalues(pass.correction(basis), Map.of());
   }
 
   /** K-FAC at {@code params}: Λ = R·λ_S λ_Aᵀ. */
@@ -42,6 +46,19 @@ public final class Ekfac {
 
   /** Step 1: A and S of every block, averaged per row over the first {@code options.examples(N)} training examples. */
   public static KroneckerFactors covariances(AttributionTask task, List<Tensor> params, FitOptions options) {
+    return covariancePass(task, params, options, 0).factors();
+  }
+
+  /**
+   * Step 1 with the pass's rows kept for step 3 when the pass ran on the CPU and they fit in
+   * {@link CovariancePass#keptBytes()} ({@link CovariancePass#correction}).
+   */
+  public static CovariancePass covariancePass(AttributionTask task, List<Tensor> params, FitOptions options) {
+    return covariancePass(task, params, options, CovariancePass.keptBytes());
+  }
+
+  /** Step 1, keeping the rows of every batch while their total stays within {@code keepBytes} (0: never). */
+  static CovariancePass covariancePass(AttributionTask task, List<Tensor> params, FitOptions options, long keepBytes) {
     GradientLayout layout = task.layout();
     int nb = layout.numBlocks();
     Tensor[] a = new Tensor[nb], s = new Tensor[nb];
@@ -51,24 +68,33 @@ public final class Ekfac {
       s[b] = Tensor.zeros(DType.F64, layout.block(b).out(), layout.block(b).out());
     }
     int n = options.examples(task.numTrain());
+    List<PassRows> kept = keepBytes > 0 ? new ArrayList<>() : null;
+    long held = 0;
     for (int[] idx : Gradients.ranges(n, options.batchSize())) {
       Batch batch = task.train().batch(idx);
-      CapturedPass.run(task.model(), layout, params, batch.x(), pass -> {
-        perBlock(pass, nb, (b, c) -> {
-          Tensor ar = pass.activationRows(c).to(DType.F64);
-          a[b] = pass.onDevice(a[b]).add(ar.t().matmul(ar));
+      PassRows r = CapturedPass.run(task.model(), layout, params, batch.x(), pass -> {
+        PassRows pr = PassRows.of(pass);
+        perBlock(pr, nb, (b, c) -> {
+          Tensor ar = pr.readActivations(pass, c).to(DType.F64);
+          a[b] = pr.onDevice(a[b]).add(ar.t().matmul(ar));
           rows[b] += ar.dim(0);
         });
         List<Tensor> cots = OutputDirections.of(task.loss(), options, pass.output(), batch.y(), idx);
         for (int k = 0; k < cots.size(); k++) {
           List<Tensor> ds = pass.vjp(cots.get(k), k + 1 < cots.size());
-          perBlock(pass, nb, (b, c) -> {
-            Tensor gr = pass.gradientRows(c, ds.get(c)).to(DType.F64);
-            s[b] = pass.onDevice(s[b]).add(gr.t().matmul(gr));
+          int dir = pr.addDirection();
+          perBlock(pr, nb, (b, c) -> {
+            Tensor gr = pr.readGradients(pass, dir, c, ds).to(DType.F64);
+            s[b] = pr.onDevice(s[b]).add(gr.t().matmul(gr));
           });
         }
-        return null;
+        return pr;
       });
+      if (kept != null) {
+        held += r.bytes();
+        if (r.backend().isCpu() && held <= keepBytes) kept.add(r);
+        else kept = null;
+      }
     }
     List<Tensor> la = new ArrayList<>(), ls = new ArrayList<>();
     double[] r = new double[nb];
@@ -81,33 +107,65 @@ public final class Ekfac {
         r[b] = rows[b] / (double) n;
       }
     }
-    return new KroneckerFactors(layout, la, ls, r, n, settings(task, params, options));
+    KroneckerFactors factors = new KroneckerFactors(layout, la, ls, r, n, settings(task, params, options));
+    return new CovariancePass(task, params, options, factors, kept);
   }
 
   /**
    * Step 3: Λ per block [out, in] in the given bases at {@code params}, averaged over the first
-   * {@code options.examples(N)} training examples. SOURCE calls this per checkpoint with the
-   * segment's basis and averages the results.
+   * {@code options.examples(N)} training examples, from a fresh pass over them. SOURCE calls this
+   * (or {@link CovariancePass#correction}) per checkpoint with the segment's basis and averages the results.
    */
   public static List<Tensor> correction(AttributionTask task, List<Tensor> params, KroneckerBasis basis, FitOptions options) {
     GradientLayout layout = task.layout();
-    int nb = layout.numBlocks();
-    Tensor[] lambda = new Tensor[nb];
-    for (int b = 0; b < nb; b++) lambda[b] = Tensor.zeros(DType.F64, layout.block(b).out(), layout.block(b).in());
+    Tensor[] lambda = zeroCorrection(layout);
     int n = options.examples(task.numTrain());
     for (int[] idx : Gradients.ranges(n, options.batchSize())) {
       Batch batch = task.train().batch(idx);
       CapturedPass.run(task.model(), layout, params, batch.x(), pass -> {
         List<Tensor> cots = OutputDirections.of(task.loss(), options, pass.output(), batch.y(), idx);
-        Tensor[] rotatedInputs = new Tensor[pass.layers().size()];
+        PassRows pr = PassRows.of(pass);
+        Tensor[] rotatedInputs = new Tensor[pr.calls()];
         for (int k = 0; k < cots.size(); k++) {
           List<Tensor> ds = pass.vjp(cots.get(k), k + 1 < cots.size());
-          // rotatedInputs is indexed by call, and each call belongs to one block.
-          forEachBlock(pass, nb, b -> lambda[b] = pass.onDevice(lambda[b]).add(RotatedGradients.of(pass, ds, b, basis.qS(b), basis.qA(b), rotatedInputs).sumOfSquares()));
+          int dir = pr.addDirection();
+          perBlock(pr, layout.numBlocks(), (b, c) -> {
+            if (dir == 0) pr.readActivations(pass, c);
+            pr.readGradients(pass, dir, c, ds);
+          });
+          addCorrection(pr, dir, basis, rotatedInputs, lambda);
+          pr.dropDirection(dir);
         }
         return null;
       });
     }
+    return meanCorrection(lambda, n);
+  }
+
+  /** Step 3 from kept rows: the same sums as {@link #correction} in the same order. */
+  static List<Tensor> correction(List<PassRows> rows, KroneckerBasis basis, int n) {
+    if (rows.isEmpty()) throw new IllegalArgumentException("no kept rows to correct from");
+    Tensor[] lambda = zeroCorrection(rows.get(0).layout());
+    for (PassRows pr : rows) {
+      Tensor[] rotatedInputs = new Tensor[pr.calls()];
+      for (int k = 0; k < pr.directions(); k++) addCorrection(pr, k, basis, rotatedInputs, lambda);
+    }
+    return meanCorrection(lambda, n);
+  }
+
+  private static Tensor[] zeroCorrection(GradientLayout layout) {
+    Tensor[] lambda = new Tensor[layout.numBlocks()];
+    for (int b = 0; b < lambda.length; b++) lambda[b] = Tensor.zeros(DType.F64, layout.block(b).out(), layout.block(b).in());
+    return lambda;
+  }
+
+  /** lambda[b] += Σₙ (Q_Sᵀ Gₙ Q_A)² over the rows' examples for output direction k, every block b. */
+  private static void addCorrection(PassRows pr, int direction, KroneckerBasis basis, Tensor[] rotatedInputs, Tensor[] lambda) {
+    // rotatedInputs is indexed by call, and each call belongs to one block.
+    forEachBlock(pr, lambda.length, b -> lambda[b] = pr.onDevice(lambda[b]).add(RotatedGradients.of(pr, direction, b, basis.qS(b), basis.qA(b), rotatedInputs).sumOfSquares()));
+  }
+
+  private static List<Tensor> meanCorrection(Tensor[] lambda, int n) {
     List<Tensor> out = new ArrayList<>();
     try (var g = GradMode.off()) {
       for (Tensor l : lambda) out.add(l.div(n).cpu());
@@ -121,9 +179,9 @@ public final class Ekfac {
   }
 
   /** Runs {@code body} for every block, its calls in order ({@link #forEachBlock}). */
-  private static void perBlock(CapturedPass pass, int nb, BlockCall body) {
+  private static void perBlock(PassRows pass, int nb, BlockCall body) {
     forEachBlock(pass, nb, b -> {
-      for (int c = 0; c < pass.layers().size(); c++) if (pass.blockOf(c) == b) body.accept(b, c);
+      for (int c = 0; c < pass.calls(); c++) if (pass.blockOf(c) == b) body.accept(b, c);
     });
   }
 
@@ -135,7 +193,7 @@ public final class Ekfac {
    * products of about 129 × 128 × 129 per fit, each costing a hand-over between threads). A device
    * backend takes them one after another: its queue, not the host's threads, runs them in parallel.
    */
-  private static void forEachBlock(CapturedPass pass, int nb, java.util.function.IntConsumer body) {
+  private static void forEachBlock(PassRows pass, int nb, java.util.function.IntConsumer body) {
     java.util.function.IntConsumer off = b -> {
       try (var g = GradMode.off()) {
         body.accept(b);

@@ -128,9 +128,10 @@ public final class KroneckerCurvature {
   public double[] quadratic(List<SpectralFunction> phis, CapturedPass pass, List<Tensor> ds) {
     checkPhis(phis);
     double[] out = new double[pass.batchSize()];
+    PassRows rows = PassRows.of(pass, List.of(ds));
     for (int b = 0; b < layers.size(); b++) {
       KroneckerEigen k = layers.get(b);
-      double[] q = RotatedGradients.of(pass, ds, b, k.qS(), k.qA()).quadratic(k.map(phis.get(b)));
+      double[] q = RotatedGradients.of(rows, 0, b, k.qS(), k.qA()).quadratic(k.map(phis.get(b)));
       for (int i = 0; i < out.length; i++) out[i] += q[i];
     }
     return out;

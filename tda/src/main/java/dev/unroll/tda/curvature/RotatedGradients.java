@@ -3,7 +3,6 @@ package dev.unroll.tda.curvature;
 import dev.unroll.autodiff.DType;
 import dev.unroll.autodiff.GradMode;
 import dev.unroll.autodiff.Tensor;
-import dev.unroll.tda.grad.CapturedPass;
 import dev.unroll.tda.grad.GradientLayout;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,37 +29,37 @@ final class RotatedGradients {
     this.in = in;
   }
 
-  /** Block b's rotated per-example gradients from the pass and ∂/∂s of every call. */
-  static RotatedGradients of(CapturedPass pass, List<Tensor> ds, int b, Tensor qS, Tensor qA) {
-    return of(pass, ds, b, qS, qA, new Tensor[pass.layers().size()]);
+  /** Block b's rotated per-example gradients for output direction k of the rows. */
+  static RotatedGradients of(PassRows rows, int direction, int b, Tensor qS, Tensor qA) {
+    return of(rows, direction, b, qS, qA, new Tensor[rows.calls()]);
   }
 
   /**
-   * As {@link #of(CapturedPass, List, int, Tensor, Tensor)}, with the rotated activations ā·Q_A of
-   * each call kept in {@code rotatedInputs} (indexed by call) across calls with other output
-   * gradients of the same pass: they do not depend on the output cotangent.
+   * As {@link #of(PassRows, int, int, Tensor, Tensor)}, with the rotated activations ā·Q_A of each
+   * call kept in {@code rotatedInputs} (indexed by call) across the output directions of the same
+   * rows: they do not depend on the direction.
    */
-  static RotatedGradients of(CapturedPass pass, List<Tensor> ds, int b, Tensor qS, Tensor qA, Tensor[] rotatedInputs) {
-    GradientLayout.Block bl = pass.layout().block(b);
-    int n = pass.batchSize();
+  static RotatedGradients of(PassRows rows, int direction, int b, Tensor qS, Tensor qA, Tensor[] rotatedInputs) {
+    GradientLayout.Block bl = rows.layout().block(b);
+    int n = rows.batchSize();
     List<Integer> calls = new ArrayList<>();
-    for (int i = 0; i < pass.layers().size(); i++) if (pass.blockOf(i) == b) calls.add(i);
+    for (int i = 0; i < rows.calls(); i++) if (rows.blockOf(i) == b) calls.add(i);
     try (var s = GradMode.off()) {
-      if (calls.isEmpty()) return new RotatedGradients(null, null, pass.onDevice(Tensor.zeros(DType.F64, n, bl.out(), bl.in())), n, bl.out(), bl.in());
+      if (calls.isEmpty()) return new RotatedGradients(null, null, rows.onDevice(Tensor.zeros(DType.F64, n, bl.out(), bl.in())), n, bl.out(), bl.in());
       // The bases are small CPU matrices; the rotations run where the pass's gradients are.
-      qS = pass.onDevice(qS);
-      qA = pass.onDevice(qA);
-      if (calls.size() == 1 && pass.rowsPerExample(calls.get(0)) == 1) {
+      qS = rows.onDevice(qS);
+      qA = rows.onDevice(qA);
+      if (calls.size() == 1 && rows.rowsPerExample(calls.get(0)) == 1) {
         int c = calls.get(0);
-        Tensor uu = pass.gradientRows(c, ds.get(c)).to(DType.F64).matmul(qS);
-        Tensor vv = rotatedInput(pass, c, qA, rotatedInputs);
+        Tensor uu = rows.gradients(direction, c).to(DType.F64).matmul(qS);
+        Tensor vv = rotatedInput(rows, c, qA, rotatedInputs);
         return new RotatedGradients(uu, vv, null, n, bl.out(), bl.in());
       }
       Tensor acc = null;
       for (int c : calls) {
-        int r = pass.rowsPerExample(c);
-        Tensor uu = pass.gradientRows(c, ds.get(c)).to(DType.F64).matmul(qS).reshape(n, r, bl.out()).transpose(1, 2);
-        Tensor vv = rotatedInput(pass, c, qA, rotatedInputs).reshape(n, r, bl.in());
+        int r = rows.rowsPerExample(c);
+        Tensor uu = rows.gradients(direction, c).to(DType.F64).matmul(qS).reshape(n, r, bl.out()).transpose(1, 2);
+        Tensor vv = rotatedInput(rows, c, qA, rotatedInputs).reshape(n, r, bl.in());
         Tensor m = uu.matmul(vv);
         acc = acc == null ? m : acc.add(m);
       }
@@ -68,8 +67,8 @@ final class RotatedGradients {
     }
   }
 
-  private static Tensor rotatedInput(CapturedPass pass, int call, Tensor qA, Tensor[] cache) {
-    if (cache[call] == null) cache[call] = pass.activationRows(call).to(DType.F64).matmul(qA);
+  private static Tensor rotatedInput(PassRows rows, int call, Tensor qA, Tensor[] cache) {
+    if (cache[call] == null) cache[call] = rows.activations(call).to(DType.F64).matmul(qA);
     return cache[call];
   }
 

@@ -2,6 +2,7 @@ package dev.unroll.tda.grad;
 
 import dev.unroll.autodiff.DType;
 import dev.unroll.autodiff.GradMode;
+import dev.unroll.autodiff.Ops;
 import dev.unroll.autodiff.OuterSumDots;
 import dev.unroll.autodiff.Tensor;
 import java.util.ArrayList;
@@ -35,7 +36,34 @@ public sealed interface BlockQueries {
   int rows();
 
   /** One pass's contribution to a block's scores. */
-  sealed interface Part {}
+  sealed interface Part {
+    /**
+     * The parts of consecutive batches from passes at the same parameter values as one part for
+     * all their examples, in order: factors stacked by rows, dots by columns.
+     *
+     * @throws IllegalArgumentException when there are none, or they are not all of one kind
+     */
+    static Part concat(List<Part> parts) {
+      if (parts.isEmpty()) throw new IllegalArgumentException("no parts to concatenate");
+      if (parts.size() == 1) return parts.get(0);
+      Tensor[] a = new Tensor[parts.size()], b = new Tensor[parts.size()];
+      boolean factors = parts.get(0) instanceof Factors;
+      for (int i = 0; i < a.length; i++) {
+        Part p = parts.get(i);
+        if (p instanceof Factors f && factors) {
+          a[i] = f.x();
+          b[i] = f.y();
+        } else if (p instanceof Dots d && !factors) {
+          a[i] = d.d();
+        } else {
+          throw new IllegalArgumentException("parts of one block and pass differ in kind between batches: " + parts.get(0).getClass().getSimpleName() + " and " + p.getClass().getSimpleName());
+        }
+      }
+      try (var s = GradMode.off()) {
+        return factors ? new Factors(Ops.concat(0, a), Ops.concat(0, b)) : new Dots(Ops.concat(1, a));
+      }
+    }
+  }
 
   /** A pass's finished dots [Q, B]. */
   record Dots(Tensor d) implements Part {}

@@ -17,6 +17,16 @@ import java.util.List;
 public final class GradientDots {
   private GradientDots() {}
 
+  /**
+   * Training examples whose parts are gathered, batch after batch, before one product scores them
+   * ({@link #accumulateOverPasses}). The eigenbasis product ({@code OuterSumDots}) streams all the
+   * queries' matrices (Q·Σ out·in values, 14 MB on Concrete) once per call and thread, so wider
+   * calls reuse them over more columns; the batches still pass through the model one at a time
+   * (their activations bound memory, the gathered factors are B·(in + out) per block), and every
+   * score is the same sum in the same order either way.
+   */
+  static final int GATHERED_EXAMPLES = 1024;
+
   /** score[q][n] = ⟨u_q, ∇L(z_n, θ)⟩ for every query row q of {@code u} [Q, P] and training example n. */
   public static double[][] pairwise(AttributionTask task, List<Tensor> params, Tensor u, int batchSize) {
     double[][] out = new double[u.dim(0)][task.numTrain()];
@@ -57,7 +67,8 @@ public final class GradientDots {
    * into[q][column[n]] += weight·Σ_c Σ_b ⟨u_q,b, ∇_b L(z_n, θ_c)⟩ over several parameter values θ_c
    * (SOURCE's checkpoints of one segment): each training batch is passed through the model at every
    * θ_c, and its blocks are scored against the passes together ({@link BlockQueries#dots(List)}:
-   * for eigenbasis queries one product for all of them). Column null = identity.
+   * for eigenbasis queries one product for all of them). Consecutive batches' parts are gathered up
+   * to {@link #GATHERED_EXAMPLES} examples and scored together. Column null = identity.
    */
   public static void accumulateOverPasses(AttributionTask task, List<List<Tensor>> paramSets, BlockQueries[] blocks, int batchSize, double weight, double[][] into, int[] column) {
     if (paramSets.isEmpty()) throw new IllegalArgumentException("no parameter values to score at");
@@ -66,28 +77,44 @@ public final class GradientDots {
       if (b.rows() != into.length) throw new IllegalArgumentException("score matrix of " + into.length + " rows for " + b.rows() + " query vectors");
     }
     if (column != null && column.length != task.numTrain()) throw new IllegalArgumentException("column map of " + column.length + " entries for " + task.numTrain() + " training examples");
-    for (int[] rows : Gradients.ranges(task.numTrain(), batchSize)) {
-      Batch batch = task.train().batch(rows);
-      List<List<BlockQueries.Part>> parts = new ArrayList<>();
-      for (int k = 0; k < blocks.length; k++) parts.add(new ArrayList<>(paramSets.size()));
-      for (List<Tensor> params : paramSets) {
-        CapturedPass.run(task.model(), task.layout(), params, batch.x(), pass -> {
-          List<Tensor> ds = pass.gradients(task.loss().perExample(pass.output(), batch.y()).sum(), false);
-          for (int k = 0; k < blocks.length; k++) parts.get(k).add(blocks[k].part(pass, k, ds));
-          return null;
-        });
+    List<int[]> ranges = Gradients.ranges(task.numTrain(), batchSize);
+    int perGroup = Math.max(1, GATHERED_EXAMPLES / batchSize), passes = paramSets.size();
+    for (int g0 = 0; g0 < ranges.size(); g0 += perGroup) {
+      List<int[]> group = ranges.subList(g0, Math.min(ranges.size(), g0 + perGroup));
+      // parts.get(k).get(c): block k's parts from the passes at θ_c, one per batch of the group.
+      List<List<List<BlockQueries.Part>>> parts = new ArrayList<>();
+      for (int k = 0; k < blocks.length; k++) {
+        List<List<BlockQueries.Part>> perPass = new ArrayList<>(passes);
+        for (int c = 0; c < passes; c++) perPass.add(new ArrayList<>(group.size()));
+        parts.add(perPass);
+      }
+      for (int[] rows : group) {
+        Batch batch = task.train().batch(rows);
+        for (int c = 0; c < passes; c++) {
+          int pc = c;
+          CapturedPass.run(task.model(), task.layout(), paramSets.get(c), batch.x(), pass -> {
+            List<Tensor> ds = pass.gradients(task.loss().perExample(pass.output(), batch.y()).sum(), false);
+            for (int k = 0; k < blocks.length; k++) parts.get(k).get(pc).add(blocks[k].part(pass, k, ds));
+            return null;
+          });
+        }
       }
       Tensor total = null;
       for (int k = 0; k < blocks.length; k++) {
-        Tensor d = blocks[k].dots(parts.get(k));
+        List<BlockQueries.Part> merged = new ArrayList<>(passes);
+        for (List<BlockQueries.Part> ofPass : parts.get(k)) merged.add(BlockQueries.Part.concat(ofPass));
+        Tensor d = blocks[k].dots(merged);
         try (var s = GradMode.off()) {
           total = total == null ? d : total.add(d);
         }
       }
       double[] d = total.toDoubleArray();
-      int n = rows.length;
-      for (int q = 0; q < into.length; q++) {
-        for (int i = 0; i < n; i++) into[q][column == null ? rows[i] : column[rows[i]]] += weight * d[q * n + i];
+      int n = total.dim(1), col = 0;
+      for (int[] rows : group) {
+        for (int q = 0; q < into.length; q++) {
+          for (int i = 0; i < rows.length; i++) into[q][column == null ? rows[i] : column[rows[i]]] += weight * d[q * n + col + i];
+        }
+        col += rows.length;
       }
     }
   }

@@ -6,6 +6,7 @@ import dev.unroll.autodiff.Tensor;
 import dev.unroll.nn.Batch;
 import dev.unroll.tda.AttributionTask;
 import dev.unroll.tda.curvature.DenseCurvature;
+import dev.unroll.tda.curvature.CovariancePass;
 import dev.unroll.tda.curvature.Ekfac;
 import dev.unroll.tda.curvature.FitOptions;
 import dev.unroll.tda.curvature.KroneckerBasis;
@@ -83,7 +84,13 @@ final class SegmentFits {
     if (!ekfac && p != null) throw new IllegalArgumentException("K-FAC has no eigenvalue correction for a preconditioned (" + dyn + ") stage; use EKFAC or a dense curvature");
     FitOptions fit = o.fit();
     List<KroneckerFactors> fs = new ArrayList<>();
-    for (SourceCheckpoint c : seg.checkpoints()) fs.add(Ekfac.covariances(st, c.parameters(), fit));
+    // The corrections of a plain stage read their checkpoint's covariance pass again (kept rows).
+    List<CovariancePass> passes = new ArrayList<>();
+    for (SourceCheckpoint c : seg.checkpoints()) {
+      CovariancePass cp = ekfac && p == null ? Ekfac.covariancePass(st, c.parameters(), fit) : null;
+      passes.add(cp);
+      fs.add(cp != null ? cp.factors() : Ekfac.covariances(st, c.parameters(), fit));
+    }
     KroneckerBasis basis = KroneckerFactors.average(fs).eigenbasis();
     GradientLayout layout = st.layout();
     KroneckerCurvature k;
@@ -92,8 +99,8 @@ final class SegmentFits {
     } else {
       List<Tensor> sqrtP = p == null ? null : blocks(layout, p.sqrt());
       List<List<Tensor>> perCheckpoint = new ArrayList<>();
-      for (SourceCheckpoint c : seg.checkpoints()) {
-        perCheckpoint.add(sqrtP == null ? Ekfac.correction(st, c.parameters(), basis, fit) : preconditionedCorrection(st, c.parameters(), basis, fit, sqrtP));
+      for (int i = 0; i < seg.numCheckpoints(); i++) {
+        perCheckpoint.add(sqrtP == null ? passes.get(i).correction(basis) : preconditionedCorrection(st, seg.checkpoints().get(i).parameters(), basis, fit, sqrtP));
       }
       List<Tensor> mean = Ekfac.averageEigenvalues(perCheckpoint);
       k = basis.withEigenvalues(mean, Map.of());

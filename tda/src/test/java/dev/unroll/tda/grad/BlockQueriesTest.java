@@ -154,6 +154,55 @@ class BlockQueriesTest {
     }
   }
 
+  @Test
+  void batchesGatheredForOneProductScoreAsEachBatchAlone() {
+    // Eleven examples in batches of 4, 4 and 3, gathered into one product (float32 and float64,
+    // eigenbasis and plain queries; a conv model, whose blocks take the plain path, too): the same
+    // bits as scoring each batch on its own.
+    for (AttributionTask t64 : List.of(Fixtures.classification(89, 11, 1, 3, 3, 4, 3), Fixtures.conv(90, 11, 1))) {
+      for (AttributionTask t : List.of(t64, inFloat32(t64))) {
+        GradientLayout layout = t.layout();
+        Rng r = new Rng(91);
+        int q = 3;
+        BlockQueries[] eigen = new BlockQueries[layout.numBlocks()], plain = new BlockQueries[layout.numBlocks()];
+        for (int b = 0; b < eigen.length; b++) {
+          GradientLayout.Block bl = layout.block(b);
+          Tensor qS = Tensor.randn(r, DType.F64, bl.out(), bl.out()), qA = Tensor.randn(r, DType.F64, bl.in(), bl.in());
+          Tensor m = Tensor.randn(r, DType.F64, q, bl.out(), bl.in());
+          eigen[b] = new BlockQueries.Eigenbasis(qS, qA, m);
+          plain[b] = new BlockQueries.Plain(qS.matmul(m).matmul(qA.t()).to(t.model().parameters().get(0).dtype()).contiguous());
+        }
+        List<Tensor> params = Fixtures.values(t.model());
+        for (BlockQueries[] blocks : List.of(eigen, plain)) {
+          double[][] gathered = new double[q][t.numTrain()], alone = new double[q][t.numTrain()];
+          GradientDots.accumulate(t, params, blocks, 4, 1.0, gathered, null);
+          Gradients.forEachTrainingBatch(t, params, 4, tb -> {
+            Tensor total = null;
+            for (int k = 0; k < blocks.length; k++) {
+              Tensor d = blocks[k].dots(tb.pass(), k, tb.outputGradients());
+              total = total == null ? d : total.add(d);
+            }
+            double[] d = total.toDoubleArray();
+            for (int i = 0; i < q; i++) for (int n = 0; n < tb.size(); n++) alone[i][tb.start() + n] = d[i * tb.size() + n];
+          });
+          for (int i = 0; i < q; i++) assertArrayEquals(alone[i], gathered[i], t.model() + ", " + blocks[0].getClass().getSimpleName() + ", query " + i);
+        }
+      }
+    }
+  }
+
+  @Test
+  void partsOfOneBlockMustBeOfOneKindToBeGathered() {
+    BlockQueries.Part dots = new BlockQueries.Dots(Tensor.zeros(DType.F64, 2, 3));
+    BlockQueries.Part factors = new BlockQueries.Factors(Tensor.zeros(DType.F64, 3, 4), Tensor.zeros(DType.F64, 3, 5));
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> BlockQueries.Part.concat(List.of(dots, factors)));
+    assertTrue(e.getMessage().contains("Dots") && e.getMessage().contains("Factors"), e.getMessage());
+    BlockQueries.Factors two = (BlockQueries.Factors) BlockQueries.Part.concat(List.of(factors, factors));
+    assertArrayEquals(new int[] {6, 4}, two.x().shape());
+    assertArrayEquals(new int[] {6, 5}, two.y().shape());
+    assertArrayEquals(new int[] {2, 6}, ((BlockQueries.Dots) BlockQueries.Part.concat(List.of(dots, dots))).d().shape());
+  }
+
   /** The same task with a float32 copy of its model (the values rounded, the architecture as it is). */
   private static AttributionTask inFloat32(AttributionTask t) {
     Module m = t.model() instanceof Mlp
