@@ -212,7 +212,9 @@ public final class OuterSumDots {
   /**
    * Rows [i0, i1) × columns [j0, j1) of d, depth block by depth block. The factors' columns
    * [j0, j1) are first transposed into this thread's buffer, [X, w] and [Y, w] per pair with w
-   * whole panels, zero-padded: a packed panel's column is then one vector load of each factor.
+   * whole panels, zero-padded: a packed panel's column is then one vector load of each factor. Each
+   * panel is packed just before the row groups sweep it, so it is still in cache for them (packing
+   * all of a wide band first, megabytes of it, sent the panels out to L3 and back).
    */
   private static void blocks(float[] u, int uOff, int q, int i0, int i1, int j0, int j1, int nx, int ny,
       float[][] xs, int[] xo, float[][] ys, int[] yo, float[] d, int ldc) {
@@ -225,53 +227,53 @@ public final class OuterSumDots {
       transpose(ys[c], yo[c], j0, j1, ny, t, (c * (nx + ny) + nx) * w, w);
     }
     Gemm32.Scratch s = Gemm32.SCRATCH.get();
-    float[] bp = s.b(KC * w);
+    float[] bp = s.b(KC * Gemm32.NR);
     for (int pc = 0; pc < k; pc += KC) {
       int kc = Math.min(KC, k - pc);
-      pack(t, w, pairs, nx, ny, pc, kc, bp);
-      Gemm32.macro(false, i0, i1, j0, j1 - j0, pc, kc, u, uOff + (q - 1) * pc, kc, bp, d, 0, ldc, pc > 0, s);
+      for (int jr = 0; jr < w; jr += Gemm32.NR) {
+        pack(t, w, pairs, nx, ny, pc, kc, bp, jr);
+        Gemm32.macro(false, i0, i1, j0 + jr, Math.min(Gemm32.NR, j1 - j0 - jr), pc, kc, u, uOff + (q - 1) * pc, kc, bp, d, 0, ldc, pc > 0, s);
+      }
     }
   }
 
   /**
-   * Packs rows [pc, pc+kc) of Gᵀ for the buffer's w columns, G[n, i·ny + j] = Σ_c x_c[n, i]·y_c[n, j],
-   * into NR-column panels as {@link Gemm32#macro} reads them; x_c is t[(c·(nx+ny) + i)·w + n], y_c
+   * Packs rows [pc, pc+kc) of Gᵀ for the buffer's NR columns from jr, G[n, i·ny + j] = Σ_c x_c[n, i]·y_c[n, j],
+   * into one panel as {@link Gemm32#macro} reads it; x_c is t[(c·(nx+ny) + i)·w + n], y_c
    * is t[(c·(nx+ny) + nx + j)·w + n]. One and two pairs (an influence function; SOURCE's default
    * two checkpoints per segment) are written out; more add into the panel pair by pair.
    */
-  private static void pack(float[] t, int w, int pairs, int nx, int ny, int pc, int kc, float[] bp) {
+  private static void pack(float[] t, int w, int pairs, int nx, int ny, int pc, int kc, float[] bp, int jr) {
     int l = Gemm32.L, nr = Gemm32.NR, stride = (nx + ny) * w;
-    for (int jr = 0; jr < w; jr += nr) {
-      // Runs of constant i: the x vectors are loaded once per run, the y rows walk down the buffer.
-      for (int p = 0, dst = jr * kc; p < kc; ) {
+    // Runs of constant i: the x vectors are loaded once per run, the y rows walk down the buffer.
+    for (int p = 0, dst = 0; p < kc; ) {
+      int i = (pc + p) / ny, j = pc + p - i * ny, run = Math.min(ny - j, kc - p);
+      int xi = i * w + jr;
+      FloatVector x0 = FloatVector.fromArray(Gemm32.S, t, xi), x1 = FloatVector.fromArray(Gemm32.S, t, xi + l);
+      if (pairs == 1) {
+        for (int e = 0, yi = (nx + j) * w + jr; e < run; e++, yi += w, dst += nr) {
+          x0.mul(FloatVector.fromArray(Gemm32.S, t, yi)).intoArray(bp, dst);
+          x1.mul(FloatVector.fromArray(Gemm32.S, t, yi + l)).intoArray(bp, dst + l);
+        }
+      } else {
+        FloatVector z0 = FloatVector.fromArray(Gemm32.S, t, stride + xi), z1 = FloatVector.fromArray(Gemm32.S, t, stride + xi + l);
+        for (int e = 0, yi = (nx + j) * w + jr; e < run; e++, yi += w, dst += nr) {
+          z0.fma(FloatVector.fromArray(Gemm32.S, t, stride + yi), x0.mul(FloatVector.fromArray(Gemm32.S, t, yi))).intoArray(bp, dst);
+          z1.fma(FloatVector.fromArray(Gemm32.S, t, stride + yi + l), x1.mul(FloatVector.fromArray(Gemm32.S, t, yi + l))).intoArray(bp, dst + l);
+        }
+      }
+      p += run;
+    }
+    for (int c = 2, o = 2 * stride; c < pairs; c++, o += stride) {
+      for (int p = 0, dst = 0; p < kc; ) {
         int i = (pc + p) / ny, j = pc + p - i * ny, run = Math.min(ny - j, kc - p);
-        int xi = i * w + jr;
+        int xi = o + i * w + jr;
         FloatVector x0 = FloatVector.fromArray(Gemm32.S, t, xi), x1 = FloatVector.fromArray(Gemm32.S, t, xi + l);
-        if (pairs == 1) {
-          for (int e = 0, yi = (nx + j) * w + jr; e < run; e++, yi += w, dst += nr) {
-            x0.mul(FloatVector.fromArray(Gemm32.S, t, yi)).intoArray(bp, dst);
-            x1.mul(FloatVector.fromArray(Gemm32.S, t, yi + l)).intoArray(bp, dst + l);
-          }
-        } else {
-          FloatVector z0 = FloatVector.fromArray(Gemm32.S, t, stride + xi), z1 = FloatVector.fromArray(Gemm32.S, t, stride + xi + l);
-          for (int e = 0, yi = (nx + j) * w + jr; e < run; e++, yi += w, dst += nr) {
-            z0.fma(FloatVector.fromArray(Gemm32.S, t, stride + yi), x0.mul(FloatVector.fromArray(Gemm32.S, t, yi))).intoArray(bp, dst);
-            z1.fma(FloatVector.fromArray(Gemm32.S, t, stride + yi + l), x1.mul(FloatVector.fromArray(Gemm32.S, t, yi + l))).intoArray(bp, dst + l);
-          }
+        for (int e = 0, yi = o + (nx + j) * w + jr; e < run; e++, yi += w, dst += nr) {
+          x0.fma(FloatVector.fromArray(Gemm32.S, t, yi), FloatVector.fromArray(Gemm32.S, bp, dst)).intoArray(bp, dst);
+          x1.fma(FloatVector.fromArray(Gemm32.S, t, yi + l), FloatVector.fromArray(Gemm32.S, bp, dst + l)).intoArray(bp, dst + l);
         }
         p += run;
-      }
-      for (int c = 2, o = 2 * stride; c < pairs; c++, o += stride) {
-        for (int p = 0, dst = jr * kc; p < kc; ) {
-          int i = (pc + p) / ny, j = pc + p - i * ny, run = Math.min(ny - j, kc - p);
-          int xi = o + i * w + jr;
-          FloatVector x0 = FloatVector.fromArray(Gemm32.S, t, xi), x1 = FloatVector.fromArray(Gemm32.S, t, xi + l);
-          for (int e = 0, yi = o + (nx + j) * w + jr; e < run; e++, yi += w, dst += nr) {
-            x0.fma(FloatVector.fromArray(Gemm32.S, t, yi), FloatVector.fromArray(Gemm32.S, bp, dst)).intoArray(bp, dst);
-            x1.fma(FloatVector.fromArray(Gemm32.S, t, yi + l), FloatVector.fromArray(Gemm32.S, bp, dst + l)).intoArray(bp, dst + l);
-          }
-          p += run;
-        }
       }
     }
   }
@@ -300,7 +302,9 @@ public final class OuterSumDots {
   /**
    * Rows [i0, i1) × columns [j0, j1) of d, depth block by depth block. The factors' columns
    * [j0, j1) are first transposed into this thread's buffer, [X, w] and [Y, w] per pair with w
-   * whole panels, zero-padded: a packed panel's column is then one vector load of each factor.
+   * whole panels, zero-padded: a packed panel's column is then one vector load of each factor. Each
+   * panel is packed just before the row groups sweep it, so it is still in cache for them (packing
+   * all of a wide band first, megabytes of it, sent the panels out to L3 and back).
    */
   private static void blocks(double[] u, int uOff, int q, int i0, int i1, int j0, int j1, int nx, int ny,
       double[][] xs, int[] xo, double[][] ys, int[] yo, double[] d, int ldc) {
@@ -313,53 +317,53 @@ public final class OuterSumDots {
       transpose(ys[c], yo[c], j0, j1, ny, t, (c * (nx + ny) + nx) * w, w);
     }
     Gemm64.Scratch s = Gemm64.SCRATCH.get();
-    double[] bp = s.b(KC * w);
+    double[] bp = s.b(KC * Gemm64.NR);
     for (int pc = 0; pc < k; pc += KC) {
       int kc = Math.min(KC, k - pc);
-      pack(t, w, pairs, nx, ny, pc, kc, bp);
-      Gemm64.macro(false, i0, i1, j0, j1 - j0, pc, kc, u, uOff + (q - 1) * pc, kc, bp, d, 0, ldc, pc > 0, s);
+      for (int jr = 0; jr < w; jr += Gemm64.NR) {
+        pack(t, w, pairs, nx, ny, pc, kc, bp, jr);
+        Gemm64.macro(false, i0, i1, j0 + jr, Math.min(Gemm64.NR, j1 - j0 - jr), pc, kc, u, uOff + (q - 1) * pc, kc, bp, d, 0, ldc, pc > 0, s);
+      }
     }
   }
 
   /**
-   * Packs rows [pc, pc+kc) of Gᵀ for the buffer's w columns, G[n, i·ny + j] = Σ_c x_c[n, i]·y_c[n, j],
-   * into NR-column panels as {@link Gemm64#macro} reads them; x_c is t[(c·(nx+ny) + i)·w + n], y_c
+   * Packs rows [pc, pc+kc) of Gᵀ for the buffer's NR columns from jr, G[n, i·ny + j] = Σ_c x_c[n, i]·y_c[n, j],
+   * into one panel as {@link Gemm64#macro} reads it; x_c is t[(c·(nx+ny) + i)·w + n], y_c
    * is t[(c·(nx+ny) + nx + j)·w + n]. One and two pairs (an influence function; SOURCE's default
    * two checkpoints per segment) are written out; more add into the panel pair by pair.
    */
-  private static void pack(double[] t, int w, int pairs, int nx, int ny, int pc, int kc, double[] bp) {
+  private static void pack(double[] t, int w, int pairs, int nx, int ny, int pc, int kc, double[] bp, int jr) {
     int l = Gemm64.L, nr = Gemm64.NR, stride = (nx + ny) * w;
-    for (int jr = 0; jr < w; jr += nr) {
-      // Runs of constant i: the x vectors are loaded once per run, the y rows walk down the buffer.
-      for (int p = 0, dst = jr * kc; p < kc; ) {
+    // Runs of constant i: the x vectors are loaded once per run, the y rows walk down the buffer.
+    for (int p = 0, dst = 0; p < kc; ) {
+      int i = (pc + p) / ny, j = pc + p - i * ny, run = Math.min(ny - j, kc - p);
+      int xi = i * w + jr;
+      DoubleVector x0 = DoubleVector.fromArray(Gemm64.S, t, xi), x1 = DoubleVector.fromArray(Gemm64.S, t, xi + l);
+      if (pairs == 1) {
+        for (int e = 0, yi = (nx + j) * w + jr; e < run; e++, yi += w, dst += nr) {
+          x0.mul(DoubleVector.fromArray(Gemm64.S, t, yi)).intoArray(bp, dst);
+          x1.mul(DoubleVector.fromArray(Gemm64.S, t, yi + l)).intoArray(bp, dst + l);
+        }
+      } else {
+        DoubleVector z0 = DoubleVector.fromArray(Gemm64.S, t, stride + xi), z1 = DoubleVector.fromArray(Gemm64.S, t, stride + xi + l);
+        for (int e = 0, yi = (nx + j) * w + jr; e < run; e++, yi += w, dst += nr) {
+          z0.fma(DoubleVector.fromArray(Gemm64.S, t, stride + yi), x0.mul(DoubleVector.fromArray(Gemm64.S, t, yi))).intoArray(bp, dst);
+          z1.fma(DoubleVector.fromArray(Gemm64.S, t, stride + yi + l), x1.mul(DoubleVector.fromArray(Gemm64.S, t, yi + l))).intoArray(bp, dst + l);
+        }
+      }
+      p += run;
+    }
+    for (int c = 2, o = 2 * stride; c < pairs; c++, o += stride) {
+      for (int p = 0, dst = 0; p < kc; ) {
         int i = (pc + p) / ny, j = pc + p - i * ny, run = Math.min(ny - j, kc - p);
-        int xi = i * w + jr;
+        int xi = o + i * w + jr;
         DoubleVector x0 = DoubleVector.fromArray(Gemm64.S, t, xi), x1 = DoubleVector.fromArray(Gemm64.S, t, xi + l);
-        if (pairs == 1) {
-          for (int e = 0, yi = (nx + j) * w + jr; e < run; e++, yi += w, dst += nr) {
-            x0.mul(DoubleVector.fromArray(Gemm64.S, t, yi)).intoArray(bp, dst);
-            x1.mul(DoubleVector.fromArray(Gemm64.S, t, yi + l)).intoArray(bp, dst + l);
-          }
-        } else {
-          DoubleVector z0 = DoubleVector.fromArray(Gemm64.S, t, stride + xi), z1 = DoubleVector.fromArray(Gemm64.S, t, stride + xi + l);
-          for (int e = 0, yi = (nx + j) * w + jr; e < run; e++, yi += w, dst += nr) {
-            z0.fma(DoubleVector.fromArray(Gemm64.S, t, stride + yi), x0.mul(DoubleVector.fromArray(Gemm64.S, t, yi))).intoArray(bp, dst);
-            z1.fma(DoubleVector.fromArray(Gemm64.S, t, stride + yi + l), x1.mul(DoubleVector.fromArray(Gemm64.S, t, yi + l))).intoArray(bp, dst + l);
-          }
+        for (int e = 0, yi = o + (nx + j) * w + jr; e < run; e++, yi += w, dst += nr) {
+          x0.fma(DoubleVector.fromArray(Gemm64.S, t, yi), DoubleVector.fromArray(Gemm64.S, bp, dst)).intoArray(bp, dst);
+          x1.fma(DoubleVector.fromArray(Gemm64.S, t, yi + l), DoubleVector.fromArray(Gemm64.S, bp, dst + l)).intoArray(bp, dst + l);
         }
         p += run;
-      }
-      for (int c = 2, o = 2 * stride; c < pairs; c++, o += stride) {
-        for (int p = 0, dst = jr * kc; p < kc; ) {
-          int i = (pc + p) / ny, j = pc + p - i * ny, run = Math.min(ny - j, kc - p);
-          int xi = o + i * w + jr;
-          DoubleVector x0 = DoubleVector.fromArray(Gemm64.S, t, xi), x1 = DoubleVector.fromArray(Gemm64.S, t, xi + l);
-          for (int e = 0, yi = o + (nx + j) * w + jr; e < run; e++, yi += w, dst += nr) {
-            x0.fma(DoubleVector.fromArray(Gemm64.S, t, yi), DoubleVector.fromArray(Gemm64.S, bp, dst)).intoArray(bp, dst);
-            x1.fma(DoubleVector.fromArray(Gemm64.S, t, yi + l), DoubleVector.fromArray(Gemm64.S, bp, dst + l)).intoArray(bp, dst + l);
-          }
-          p += run;
-        }
       }
     }
   }
