@@ -211,8 +211,8 @@ public final class OuterSumDots {
 
   /**
    * Rows [i0, i1) × columns [j0, j1) of d, depth block by depth block. The factors' columns
-   * [j0, j1) are first transposed into this thread's buffer, [X, w] and [Y, w] per pair with w
-   * whole panels, zero-padded: a packed panel's column is then one vector load of each factor. Each
+   * [j0, j1) are first transposed into this thread's buffer, panel by panel (w columns in whole
+   * panels, zero-padded): a packed panel's column is then one vector load of each factor. Each
    * panel is packed just before the row groups sweep it, so it is still in cache for them (packing
    * all of a wide band first, megabytes of it, sent the panels out to L3 and back).
    */
@@ -223,8 +223,8 @@ public final class OuterSumDots {
     float[] t = F_FACTORS.get();
     if (t.length < size) F_FACTORS.set(t = new float[size]);
     for (int c = 0; c < pairs; c++) {
-      transpose(xs[c], xo[c], j0, j1, nx, t, c * (nx + ny) * w, w);
-      transpose(ys[c], yo[c], j0, j1, ny, t, (c * (nx + ny) + nx) * w, w);
+      transpose(xs[c], xo[c], j0, j1, nx, t, c * (nx + ny) * w, 0, nx + ny, Gemm32.NR);
+      transpose(ys[c], yo[c], j0, j1, ny, t, c * (nx + ny) * w, nx, nx + ny, Gemm32.NR);
     }
     Gemm32.Scratch s = Gemm32.SCRATCH.get();
     float[] bp = s.b(KC * Gemm32.NR);
@@ -239,8 +239,8 @@ public final class OuterSumDots {
 
   /**
    * Packs rows [pc, pc+kc) of Gᵀ for the buffer's NR columns from jr, G[n, i·ny + j] = Σ_c x_c[n, i]·y_c[n, j],
-   * into one panel as {@link Gemm32#macro} reads it; x_c is t[(c·(nx+ny) + i)·w + n], y_c
-   * is t[(c·(nx+ny) + nx + j)·w + n]. One and two pairs (an influence function; SOURCE's default
+   * into one panel as {@link Gemm32#macro} reads it; the panel's lane e of x_c is
+   * t[c·(nx+ny)·w + jr·(nx+ny) + i·NR + e], of y_c the same at row nx + j. One and two pairs (an influence function; SOURCE's default
    * two checkpoints per segment) are written out; more add into the panel pair by pair.
    */
   private static void pack(float[] t, int w, int pairs, int nx, int ny, int pc, int kc, float[] bp, int jr) {
@@ -248,16 +248,16 @@ public final class OuterSumDots {
     // Runs of constant i: the x vectors are loaded once per run, the y rows walk down the buffer.
     for (int p = 0, dst = 0; p < kc; ) {
       int i = (pc + p) / ny, j = pc + p - i * ny, run = Math.min(ny - j, kc - p);
-      int xi = i * w + jr;
+      int xi = jr * (nx + ny) + i * nr;
       FloatVector x0 = FloatVector.fromArray(Gemm32.S, t, xi), x1 = FloatVector.fromArray(Gemm32.S, t, xi + l);
       if (pairs == 1) {
-        for (int e = 0, yi = (nx + j) * w + jr; e < run; e++, yi += w, dst += nr) {
+        for (int e = 0, yi = jr * (nx + ny) + (nx + j) * nr; e < run; e++, yi += nr, dst += nr) {
           x0.mul(FloatVector.fromArray(Gemm32.S, t, yi)).intoArray(bp, dst);
           x1.mul(FloatVector.fromArray(Gemm32.S, t, yi + l)).intoArray(bp, dst + l);
         }
       } else {
         FloatVector z0 = FloatVector.fromArray(Gemm32.S, t, stride + xi), z1 = FloatVector.fromArray(Gemm32.S, t, stride + xi + l);
-        for (int e = 0, yi = (nx + j) * w + jr; e < run; e++, yi += w, dst += nr) {
+        for (int e = 0, yi = jr * (nx + ny) + (nx + j) * nr; e < run; e++, yi += nr, dst += nr) {
           z0.fma(FloatVector.fromArray(Gemm32.S, t, stride + yi), x0.mul(FloatVector.fromArray(Gemm32.S, t, yi))).intoArray(bp, dst);
           z1.fma(FloatVector.fromArray(Gemm32.S, t, stride + yi + l), x1.mul(FloatVector.fromArray(Gemm32.S, t, yi + l))).intoArray(bp, dst + l);
         }
@@ -267,9 +267,9 @@ public final class OuterSumDots {
     for (int c = 2, o = 2 * stride; c < pairs; c++, o += stride) {
       for (int p = 0, dst = 0; p < kc; ) {
         int i = (pc + p) / ny, j = pc + p - i * ny, run = Math.min(ny - j, kc - p);
-        int xi = o + i * w + jr;
+        int xi = o + jr * (nx + ny) + i * nr;
         FloatVector x0 = FloatVector.fromArray(Gemm32.S, t, xi), x1 = FloatVector.fromArray(Gemm32.S, t, xi + l);
-        for (int e = 0, yi = o + (nx + j) * w + jr; e < run; e++, yi += w, dst += nr) {
+        for (int e = 0, yi = o + jr * (nx + ny) + (nx + j) * nr; e < run; e++, yi += nr, dst += nr) {
           x0.fma(FloatVector.fromArray(Gemm32.S, t, yi), FloatVector.fromArray(Gemm32.S, bp, dst)).intoArray(bp, dst);
           x1.fma(FloatVector.fromArray(Gemm32.S, t, yi + l), FloatVector.fromArray(Gemm32.S, bp, dst + l)).intoArray(bp, dst + l);
         }
@@ -279,15 +279,20 @@ public final class OuterSumDots {
   }
 
   /**
-   * t[tOff + i·w + (n − j0)] = m[mOff + n·cols + i] for n in [j0, j1), i &lt; cols; the columns from
-   * j1 − j0 to w are zeroed. Row by row of t, so the writes stream.
+   * Columns [j0, j1) of m (row n, the factor of example n, at mOff + n·cols) into t panel by panel:
+   * feature i of example j0 + p + e (p a multiple of nr, e &lt; nr) at t[tOff + p·rows + (row0 + i)·nr + e],
+   * each panel holding {@code rows} rows of nr lanes; the lanes past j1 are zeroed. A panel's
+   * factors are then contiguous, and packing it reads them in order.
    */
-  private static void transpose(float[] m, int mOff, int j0, int j1, int cols, float[] t, int tOff, int w) {
+  private static void transpose(float[] m, int mOff, int j0, int j1, int cols, float[] t, int tOff, int row0, int rows, int nr) {
     int n = j1 - j0;
-    for (int i = 0; i < cols; i++) {
-      int dst = tOff + i * w, src = mOff + j0 * cols + i;
-      for (int r = 0; r < n; r++, src += cols) t[dst + r] = m[src];
-      java.util.Arrays.fill(t, dst + n, dst + w, 0f);
+    for (int p = 0; p < n; p += nr) {
+      int lanes = Math.min(nr, n - p), base = tOff + p * rows + row0 * nr;
+      for (int e = 0; e < lanes; e++) {
+        int src = mOff + (j0 + p + e) * cols;
+        for (int i = 0; i < cols; i++) t[base + i * nr + e] = m[src + i];
+      }
+      if (lanes < nr) for (int i = 0; i < cols; i++) java.util.Arrays.fill(t, base + i * nr + lanes, base + (i + 1) * nr, 0f);
     }
   }
 
@@ -301,8 +306,8 @@ public final class OuterSumDots {
 
   /**
    * Rows [i0, i1) × columns [j0, j1) of d, depth block by depth block. The factors' columns
-   * [j0, j1) are first transposed into this thread's buffer, [X, w] and [Y, w] per pair with w
-   * whole panels, zero-padded: a packed panel's column is then one vector load of each factor. Each
+   * [j0, j1) are first transposed into this thread's buffer, panel by panel (w columns in whole
+   * panels, zero-padded): a packed panel's column is then one vector load of each factor. Each
    * panel is packed just before the row groups sweep it, so it is still in cache for them (packing
    * all of a wide band first, megabytes of it, sent the panels out to L3 and back).
    */
@@ -313,8 +318,8 @@ public final class OuterSumDots {
     double[] t = D_FACTORS.get();
     if (t.length < size) D_FACTORS.set(t = new double[size]);
     for (int c = 0; c < pairs; c++) {
-      transpose(xs[c], xo[c], j0, j1, nx, t, c * (nx + ny) * w, w);
-      transpose(ys[c], yo[c], j0, j1, ny, t, (c * (nx + ny) + nx) * w, w);
+      transpose(xs[c], xo[c], j0, j1, nx, t, c * (nx + ny) * w, 0, nx + ny, Gemm64.NR);
+      transpose(ys[c], yo[c], j0, j1, ny, t, c * (nx + ny) * w, nx, nx + ny, Gemm64.NR);
     }
     Gemm64.Scratch s = Gemm64.SCRATCH.get();
     double[] bp = s.b(KC * Gemm64.NR);
@@ -329,8 +334,8 @@ public final class OuterSumDots {
 
   /**
    * Packs rows [pc, pc+kc) of Gᵀ for the buffer's NR columns from jr, G[n, i·ny + j] = Σ_c x_c[n, i]·y_c[n, j],
-   * into one panel as {@link Gemm64#macro} reads it; x_c is t[(c·(nx+ny) + i)·w + n], y_c
-   * is t[(c·(nx+ny) + nx + j)·w + n]. One and two pairs (an influence function; SOURCE's default
+   * into one panel as {@link Gemm64#macro} reads it; the panel's lane e of x_c is
+   * t[c·(nx+ny)·w + jr·(nx+ny) + i·NR + e], of y_c the same at row nx + j. One and two pairs (an influence function; SOURCE's default
    * two checkpoints per segment) are written out; more add into the panel pair by pair.
    */
   private static void pack(double[] t, int w, int pairs, int nx, int ny, int pc, int kc, double[] bp, int jr) {
@@ -338,16 +343,16 @@ public final class OuterSumDots {
     // Runs of constant i: the x vectors are loaded once per run, the y rows walk down the buffer.
     for (int p = 0, dst = 0; p < kc; ) {
       int i = (pc + p) / ny, j = pc + p - i * ny, run = Math.min(ny - j, kc - p);
-      int xi = i * w + jr;
+      int xi = jr * (nx + ny) + i * nr;
       DoubleVector x0 = DoubleVector.fromArray(Gemm64.S, t, xi), x1 = DoubleVector.fromArray(Gemm64.S, t, xi + l);
       if (pairs == 1) {
-        for (int e = 0, yi = (nx + j) * w + jr; e < run; e++, yi += w, dst += nr) {
+        for (int e = 0, yi = jr * (nx + ny) + (nx + j) * nr; e < run; e++, yi += nr, dst += nr) {
           x0.mul(DoubleVector.fromArray(Gemm64.S, t, yi)).intoArray(bp, dst);
           x1.mul(DoubleVector.fromArray(Gemm64.S, t, yi + l)).intoArray(bp, dst + l);
         }
       } else {
         DoubleVector z0 = DoubleVector.fromArray(Gemm64.S, t, stride + xi), z1 = DoubleVector.fromArray(Gemm64.S, t, stride + xi + l);
-        for (int e = 0, yi = (nx + j) * w + jr; e < run; e++, yi += w, dst += nr) {
+        for (int e = 0, yi = jr * (nx + ny) + (nx + j) * nr; e < run; e++, yi += nr, dst += nr) {
           z0.fma(DoubleVector.fromArray(Gemm64.S, t, stride + yi), x0.mul(DoubleVector.fromArray(Gemm64.S, t, yi))).intoArray(bp, dst);
           z1.fma(DoubleVector.fromArray(Gemm64.S, t, stride + yi + l), x1.mul(DoubleVector.fromArray(Gemm64.S, t, yi + l))).intoArray(bp, dst + l);
         }
@@ -357,9 +362,9 @@ public final class OuterSumDots {
     for (int c = 2, o = 2 * stride; c < pairs; c++, o += stride) {
       for (int p = 0, dst = 0; p < kc; ) {
         int i = (pc + p) / ny, j = pc + p - i * ny, run = Math.min(ny - j, kc - p);
-        int xi = o + i * w + jr;
+        int xi = o + jr * (nx + ny) + i * nr;
         DoubleVector x0 = DoubleVector.fromArray(Gemm64.S, t, xi), x1 = DoubleVector.fromArray(Gemm64.S, t, xi + l);
-        for (int e = 0, yi = o + (nx + j) * w + jr; e < run; e++, yi += w, dst += nr) {
+        for (int e = 0, yi = o + jr * (nx + ny) + (nx + j) * nr; e < run; e++, yi += nr, dst += nr) {
           x0.fma(DoubleVector.fromArray(Gemm64.S, t, yi), DoubleVector.fromArray(Gemm64.S, bp, dst)).intoArray(bp, dst);
           x1.fma(DoubleVector.fromArray(Gemm64.S, t, yi + l), DoubleVector.fromArray(Gemm64.S, bp, dst + l)).intoArray(bp, dst + l);
         }
@@ -369,15 +374,20 @@ public final class OuterSumDots {
   }
 
   /**
-   * t[tOff + i·w + (n − j0)] = m[mOff + n·cols + i] for n in [j0, j1), i &lt; cols; the columns from
-   * j1 − j0 to w are zeroed. Row by row of t, so the writes stream.
+   * Columns [j0, j1) of m (row n, the factor of example n, at mOff + n·cols) into t panel by panel:
+   * feature i of example j0 + p + e (p a multiple of nr, e &lt; nr) at t[tOff + p·rows + (row0 + i)·nr + e],
+   * each panel holding {@code rows} rows of nr lanes; the lanes past j1 are zeroed. A panel's
+   * factors are then contiguous, and packing it reads them in order.
    */
-  private static void transpose(double[] m, int mOff, int j0, int j1, int cols, double[] t, int tOff, int w) {
+  private static void transpose(double[] m, int mOff, int j0, int j1, int cols, double[] t, int tOff, int row0, int rows, int nr) {
     int n = j1 - j0;
-    for (int i = 0; i < cols; i++) {
-      int dst = tOff + i * w, src = mOff + j0 * cols + i;
-      for (int r = 0; r < n; r++, src += cols) t[dst + r] = m[src];
-      java.util.Arrays.fill(t, dst + n, dst + w, 0.0);
+    for (int p = 0; p < n; p += nr) {
+      int lanes = Math.min(nr, n - p), base = tOff + p * rows + row0 * nr;
+      for (int e = 0; e < lanes; e++) {
+        int src = mOff + (j0 + p + e) * cols;
+        for (int i = 0; i < cols; i++) t[base + i * nr + e] = m[src + i];
+      }
+      if (lanes < nr) for (int i = 0; i < cols; i++) java.util.Arrays.fill(t, base + i * nr + lanes, base + (i + 1) * nr, 0.0);
     }
   }
 
