@@ -97,9 +97,58 @@ public final class OuterSumDots {
       return new Queries(blocked, q, nx, ny);
     }
 
+    /**
+     * The entries of query matrices, supplied row by row for {@link #build}: row i of U_r, its Y
+     * values, written into {@code row} (length Y) in float64.
+     */
+    @FunctionalInterface
+    public interface RowSource {
+      void fill(int r, int i, double[] row);
+    }
+
+    /**
+     * Q query matrices of X × Y supplied row by row by {@code source}, written straight into the
+     * blocked layout in {@code dtype} (each float64 value rounded once), the queries split among
+     * threads: the [Q, X, Y] tensor that {@link #of} would copy is never formed.
+     *
+     * @throws IllegalArgumentException when a size is negative or the dtype is not float32 or float64
+     */
+    public static Queries build(int q, int nx, int ny, DType dtype, RowSource source) {
+      if (q < 0 || nx < 0 || ny < 0) throw new IllegalArgumentException("OuterSumDots: " + q + " query matrices of " + nx + " × " + ny);
+      if (dtype != DType.F32 && dtype != DType.F64) throw new IllegalArgumentException("OuterSumDots: queries of dtype " + dtype + "; float32 or float64 expected");
+      int k = nx * ny, qp = roundUp(q, ROWS);
+      double[] dd = dtype == DType.F64 ? new double[qp * k] : null;
+      float[] ff = dd == null ? new float[qp * k] : null;
+      Parallel.forChunks(q, r -> {
+        double[] row = new double[ny];
+        for (int i = 0; i < nx; i++) {
+          source.fill(r, i, row);
+          // The row's depth range [i·Y, (i+1)·Y) may cross into the next depth block.
+          for (int j = 0; j < ny; ) {
+            int p = i * ny + j, pc = p / KC * KC, kc = Math.min(KC, k - pc), run = Math.min(ny - j, pc + kc - p);
+            int o = qp * pc + r * kc + (p - pc);
+            if (dd != null) System.arraycopy(row, j, dd, o, run);
+            else for (int t = 0; t < run; t++) ff[o + t] = (float) row[j + t];
+            j += run;
+          }
+        }
+      });
+      return new Queries(dd != null ? Tensor.of(dd, qp, k) : Tensor.of(ff, qp, k), q, nx, ny);
+    }
+
     /** Q, the number of query matrices. */
     public int rows() {
       return q;
+    }
+
+    /** X, the rows of each query matrix. */
+    public int matrixRows() {
+      return nx;
+    }
+
+    /** Y, the columns of each query matrix. */
+    public int matrixColumns() {
+      return ny;
     }
 
     /** The same queries in {@code dtype} (this object when it is already that dtype): each element converted once. */

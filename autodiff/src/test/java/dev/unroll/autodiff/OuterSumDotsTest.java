@@ -102,6 +102,27 @@ class OuterSumDotsTest {
     assertArrayEquals(view.contiguous().toDoubleArray(), OuterSumDots.Queries.of(view, 50, 30).toTensor().toDoubleArray(), 0.0);
   }
 
+  @Test
+  void queriesBuiltRowByRowEqualTheCopiedTensorInBothDtypes() {
+    // 50 × 30 = 1500 entries: the second depth block starts inside row 34 of each U_q.
+    Rng r = new Rng(4);
+    Tensor u = Tensor.randn(r, DType.F64, 11, 50, 30);
+    double[] uv = u.toDoubleArray();
+    OuterSumDots.Queries.RowSource rows = (q, i, row) -> System.arraycopy(uv, (q * 50 + i) * 30, row, 0, 30);
+    for (DType dt : new DType[] {DType.F64, DType.F32}) {
+      OuterSumDots.Queries built = Parallel.withThreads(2, () -> OuterSumDots.Queries.build(11, 50, 30, dt, rows));
+      assertEquals(dt, built.dtype());
+      assertEquals(11, built.rows());
+      assertEquals(50, built.matrixRows());
+      assertEquals(30, built.matrixColumns());
+      assertArrayEquals(u.to(dt).toDoubleArray(), built.toTensor().toDoubleArray(), 0.0, dt.toString());
+      // Scored as the copied queries are, to the bit.
+      Tensor[] x = {Tensor.randn(r, dt, 9, 50)}, y = {Tensor.randn(r, dt, 9, 30)};
+      assertArrayEquals(OuterSumDots.compute(OuterSumDots.Queries.of(u.to(dt), 50, 30), x, y).toDoubleArray(), OuterSumDots.compute(built, x, y).toDoubleArray(), 0.0, dt.toString());
+    }
+    assertThrows(IllegalArgumentException.class, () -> OuterSumDots.Queries.build(-1, 3, 4, DType.F32, rows));
+  }
+
   /** The first call (interpreted kernels) and the hundredth (compiled) give the same bits. */
   @Test
   void sameBitsBeforeAndAfterCompilation() {

@@ -137,16 +137,34 @@ public sealed interface BlockQueries {
 
     /** From M_qᵀ stacked as [Q, in, out] (any strides; read once into {@link OuterSumDots.Queries}). */
     private Eigenbasis(Tensor qS, Tensor qA, Tensor mqt, int q) {
+      this(qS, qA, checkStacked(qS, qA, mqt, q));
+    }
+
+    /**
+     * From the matrices M_qᵀ [in, out] already prepared for {@link OuterSumDots} (in the dtype of the
+     * passes they will score, such as {@link OuterProductQueries#queries}).
+     *
+     * @throws IllegalArgumentException when the matrices are not [in, out] for bases Q_S [out, out] and Q_A [in, in]
+     */
+    public Eigenbasis(Tensor qS, Tensor qA, OuterSumDots.Queries mqt) {
       this.qS = qS;
       this.qA = qA;
-      this.q = q;
+      this.q = mqt.rows();
       this.out = qS.dim(0);
       this.in = qA.dim(0);
+      if (mqt.matrixRows() != in || mqt.matrixColumns() != out) {
+        throw new IllegalArgumentException("eigenbasis queries of " + mqt.matrixRows() + " × " + mqt.matrixColumns() + " for bases of " + out + " and " + in + "; expected M_qᵀ of " + in + " × " + out);
+      }
+      this.given = mqt;
+      this.rows = given;
+    }
+
+    private static OuterSumDots.Queries checkStacked(Tensor qS, Tensor qA, Tensor mqt, int q) {
+      int out = qS.dim(0), in = qA.dim(0);
       if (mqt.rank() != 3 || mqt.dim(0) != q || mqt.dim(1) != in || mqt.dim(2) != out) {
         throw new IllegalArgumentException("eigenbasis queries " + java.util.Arrays.toString(mqt.shape()) + " for " + q + " queries and bases of " + out + " and " + in);
       }
-      this.given = OuterSumDots.Queries.of(mqt, in, out);
-      this.rows = given;
+      return OuterSumDots.Queries.of(mqt, in, out);
     }
 
     private static Tensor check(Tensor qS, Tensor qA, Tensor m) {
@@ -158,8 +176,7 @@ public sealed interface BlockQueries {
 
     /**
      * Queries given transposed, Mᵀ as [in, Q·out] (column q·out + j of row k is M_q[j, k]), in any
-     * dtype: the layout in which EK-FAC's outer products ({@link OuterProductQueries#transposed})
-     * and SOURCE's propagated queries are formed.
+     * dtype: the layout in which SOURCE's propagated queries are formed.
      */
     public static Eigenbasis ofTransposed(Tensor qS, Tensor qA, Tensor mt, int q) {
       int out = qS.dim(0), in = qA.dim(0);

@@ -2,6 +2,7 @@ package dev.unroll.tda.grad;
 
 import dev.unroll.autodiff.DType;
 import dev.unroll.autodiff.GradMode;
+import dev.unroll.autodiff.OuterSumDots;
 import dev.unroll.autodiff.Parallel;
 import dev.unroll.autodiff.Tensor;
 
@@ -9,20 +10,18 @@ import dev.unroll.autodiff.Tensor;
  * Query blocks given in a Kronecker eigenbasis as scaled outer products, M_q = φ ⊙ (u_q v_qᵀ) with
  * u [Q, out], v [Q, in] and φ [out, in] in float64: the form a rank-one query gradient takes there
  * after a spectral function of EK-FAC/K-FAC curvature. Formed in one pass straight into the layout
- * and dtype the scoring GEMM reads, instead of an outer product, a product with φ, a conversion and
- * a transposition, each a pass over Q·out·in elements.
+ * and dtype the scoring GEMM reads, instead of an outer product, a product with φ, a conversion, a
+ * transposition and a copy into that layout, each a pass over Q·out·in elements.
  */
 public final class OuterProductQueries {
   private OuterProductQueries() {}
 
-  /** Rows of the transposed matrix formed per parallel chunk. */
-  private static final int ROWS_PER_CHUNK = 8;
-
   /**
-   * Mᵀ as [in, Q·out] in {@code dtype}: entry (k, q·out + j) = (u[q, j]·v[q, k])·φ[j, k], computed
-   * in float64 and rounded once (the same bits as forming M in float64 and converting it).
+   * The queries M_qᵀ [in, out] prepared for {@link OuterSumDots} in {@code dtype}: entry (k, j) of
+   * query q is (u[q, j]·v[q, k])·φ[j, k], computed in float64 and rounded once (the same bits as
+   * forming M in float64 and converting it), written straight into the kernel's blocked layout.
    */
-  public static Tensor transposed(Tensor u, Tensor v, Tensor phi, DType dtype) {
+  public static OuterSumDots.Queries queries(Tensor u, Tensor v, Tensor phi, DType dtype) {
     int q = u.dim(0), out = u.dim(1), in = v.dim(1);
     check(u, v, phi);
     double[] ud = u.toDoubleArray(), vd = v.toDoubleArray();
@@ -30,31 +29,11 @@ public final class OuterProductQueries {
     try (var s = GradMode.off()) {
       phiT = phi.t().contiguous().toDoubleArray();
     }
-    int chunks = (in + ROWS_PER_CHUNK - 1) / ROWS_PER_CHUNK, width = q * out;
-    if (dtype == DType.F64) {
-      double[] mt = new double[in * width];
-      Parallel.forChunks(chunks, c -> {
-        for (int k = c * ROWS_PER_CHUNK; k < Math.min(in, (c + 1) * ROWS_PER_CHUNK); k++) {
-          for (int r = 0; r < q; r++) {
-            double vk = vd[r * in + k];
-            int dst = k * width + r * out, ur = r * out, pk = k * out;
-            for (int j = 0; j < out; j++) mt[dst + j] = ud[ur + j] * vk * phiT[pk + j];
-          }
-        }
-      });
-      return Tensor.of(mt, in, width);
-    }
-    float[] mt = new float[in * width];
-    Parallel.forChunks(chunks, c -> {
-      for (int k = c * ROWS_PER_CHUNK; k < Math.min(in, (c + 1) * ROWS_PER_CHUNK); k++) {
-        for (int r = 0; r < q; r++) {
-          double vk = vd[r * in + k];
-          int dst = k * width + r * out, ur = r * out, pk = k * out;
-          for (int j = 0; j < out; j++) mt[dst + j] = (float) (ud[ur + j] * vk * phiT[pk + j]);
-        }
-      }
+    return OuterSumDots.Queries.build(q, in, out, dtype, (r, k, row) -> {
+      double vk = vd[r * in + k];
+      int ur = r * out, pk = k * out;
+      for (int j = 0; j < out; j++) row[j] = ud[ur + j] * vk * phiT[pk + j];
     });
-    return Tensor.of(mt, in, width);
   }
 
   /** Side of the square tiles in which {@link #transposedFrom} transposes. */

@@ -73,7 +73,7 @@ final class EigenbasisScoring {
       for (int b = 0; b < nb; b++) {
         Tensor m = concat(parts.get(b));
         blocks[b] = rankOne[b]
-            ? BlockQueries.Eigenbasis.ofTransposed(c.layer(b).qS(), c.layer(b).qA(), OuterProductQueries.transposed(m, concat(vParts.get(b)), phiMaps[b], dt), q)
+            ? new BlockQueries.Eigenbasis(c.layer(b).qS(), c.layer(b).qA(), OuterProductQueries.queries(m, concat(vParts.get(b)), phiMaps[b], dt))
             : new BlockQueries.Plain(m.to(dt).contiguous());
       }
     }

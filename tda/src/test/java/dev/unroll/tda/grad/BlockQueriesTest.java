@@ -84,7 +84,7 @@ class BlockQueriesTest {
       List<Tensor> p = Fixtures.values(t.model());
       DType dt = p.get(0).dtype();
       BlockQueries[] factored = new BlockQueries[layout.numBlocks()];
-      for (int b = 0; b < factored.length; b++) factored[b] = BlockQueries.Eigenbasis.ofTransposed(qS[b], qA[b], OuterProductQueries.transposed(u[b], v[b], phi[b], dt), q);
+      for (int b = 0; b < factored.length; b++) factored[b] = new BlockQueries.Eigenbasis(qS[b], qA[b], OuterProductQueries.queries(u[b], v[b], phi[b], dt));
       double[][] a = new double[q][t.numTrain()], c = new double[q][t.numTrain()];
       GradientDots.accumulate(t, p, factored, 4, 1.0, a, null);
       GradientDots.accumulate(t, p, whole, 4, 1.0, c, null);
