@@ -8,17 +8,20 @@ import org.openjdk.jmh.infra.Blackhole;
 /**
  * Warm-up calls of a single-shot benchmark's method in its set-up, before JMH's own warm-up
  * iterations: calls until {@link #MAX_CALLS} or {@link #MAX_MILLIS} (whichever comes first). A
- * single-shot fork counts warm-up in calls, and a few calls of a 30–60 ms method leave the JIT
- * short of its steady state (EK-FAC on Concrete, measured 2026-11-24: about 35–45 ms per call over
- * the first twenty calls, 20–30 ms from the fortieth on); bounding by time keeps long methods (SOURCE
- * on FashionMNIST-N, seconds per call) to a call or two. The same rule for every single-shot method,
- * so that ratios between them (EK-FAC against a training run) compare steady states.
+ * single-shot fork counts warm-up in calls, and methods that run a few times per call (once per
+ * batch or per layer block, as in EK-FAC's fit and scoring) reach the optimising compiler only after
+ * tens of calls: timed call by call on Concrete (2026-11-24), EK-FAC scoring kept getting faster
+ * until about the fiftieth call and the fit until about the ninetieth, while a training run, whose
+ * step methods run hundreds of times per call, was steady from the twentieth. Bounding by time keeps
+ * long methods (SOURCE on FashionMNIST-N, seconds per call) to a call or two. The same rule for
+ * every single-shot method, so that ratios between them (EK-FAC against a training run) compare
+ * steady states.
  */
 final class JitWarmup {
   private JitWarmup() {}
 
-  static final int MAX_CALLS = 40;
-  static final long MAX_MILLIS = 4_000;
+  static final int MAX_CALLS = 120;
+  static final long MAX_MILLIS = 6_000;
 
   /** Calls the method JMH is about to measure (by its name in {@code methods}), as described above. */
   static void run(BenchmarkParams params, Map<String, Supplier<?>> methods, Blackhole bh) {
