@@ -107,6 +107,51 @@ public final class Gradients {
     return all(task.queries(), batchSize, b -> perExample(task.model(), task.layout(), params, b.x(), b.y(), task.measurement()::perExample));
   }
 
+  /**
+   * Query gradients as {@link #queries} gives them, [Q, P] in block order, and from the same passes,
+   * per block, their rank-one factors {g [Q, out], ā [Q, in]} (float64, CPU: each query's block
+   * gradient is g_q ā_qᵀ) or null for a block that is not rank one.
+   */
+  public record QueryGradients(Tensor flat, Tensor[][] factors) {}
+
+  /** {@link QueryGradients} of every query, computed in batches of {@code batchSize}. */
+  public static QueryGradients queriesWithFactors(AttributionTask task, List<Tensor> params, int batchSize) {
+    int nb = task.layout().numBlocks();
+    List<Tensor> flat = new ArrayList<>();
+    List<List<Tensor>> gs = new ArrayList<>(), as = new ArrayList<>();
+    for (int k = 0; k < nb; k++) {
+      gs.add(new ArrayList<>());
+      as.add(new ArrayList<>());
+    }
+    boolean[] rankOne = new boolean[nb];
+    java.util.Arrays.fill(rankOne, true);
+    for (int[] rows : ranges(task.numQueries(), batchSize)) {
+      Batch b = task.queries().batch(rows);
+      CapturedPass.run(task.model(), task.layout(), params, b.x(), pass -> {
+        List<Tensor> ds = pass.gradients(task.measurement().perExample(pass.output(), b.y()).sum(), false);
+        flat.add(pass.flatGradients(ds).cpu());
+        for (int k = 0; k < nb; k++) {
+          Tensor[] f = pass.rankOneFactors(k, ds);
+          if (f == null) rankOne[k] = false;
+          else {
+            gs.get(k).add(f[0].cpu());
+            as.get(k).add(f[1].cpu());
+          }
+        }
+        return null;
+      });
+    }
+    Tensor[][] factors = new Tensor[nb][];
+    try (var s = GradMode.off()) {
+      for (int k = 0; k < nb; k++) if (rankOne[k]) factors[k] = new Tensor[] {concat(gs.get(k)), concat(as.get(k))};
+      return new QueryGradients(concat(flat), factors);
+    }
+  }
+
+  private static Tensor concat(List<Tensor> parts) {
+    return parts.size() == 1 ? parts.get(0) : Ops.concat(0, parts.toArray(new Tensor[0]));
+  }
+
   /** Per-example gradients [N, P] of the training loss for the whole training set (small models and tests only). */
   public static Tensor allTraining(AttributionTask task, List<Tensor> params, int batchSize) {
     return all(task.train(), batchSize, b -> perExample(task.model(), task.layout(), params, b.x(), b.y(), task.loss()::perExample));

@@ -134,8 +134,8 @@ public final class Source {
     int chunk = options.score().queryChunk() == 0 ? Math.max(1, q) : options.score().queryChunk();
     for (int[] rows : Gradients.ranges(q, chunk)) {
       AttributionTask sub = t.withQueries(queries.subset(rows));
-      Tensor g = Gradients.queries(sub, inputs.finalParameters(), options.score().queryBatchSize());
-      double[][] part = score(segmentQueries(g), rows.length, n);
+      Gradients.QueryGradients g = Gradients.queriesWithFactors(sub, inputs.finalParameters(), options.score().queryBatchSize());
+      double[][] part = score(segmentQueries(g.flat(), g.factors()), rows.length, n);
       System.arraycopy(part, 0, values, rows[0], part.length);
     }
     return Scores.pairwise(methodName(), values, settings(t));
@@ -148,6 +148,17 @@ public final class Source {
    * v is rotated back. That saves one of the three [Q, out, in]·(out + in) rotations per segment.
    */
   List<BlockQueries[]> segmentQueries(Tensor queryGradients) {
+    return segmentQueries(queryGradients, null);
+  }
+
+  /**
+   * As {@link #segmentQueries(Tensor)}, given also the queries' rank-one factors per block
+   * ({@link Gradients.QueryGradients#factors}; null, or null for a block, where there are none): the
+   * first Kronecker segment then rotates a rank-one block's query gradients g āᵀ as
+   * (Q_Sᵀg)(Q_Aᵀā)ᵀ, two products of [Q, out] and [Q, in] rows, instead of the two products of
+   * Q·out·in·(out + in) multiply-adds that rotate the formed matrices.
+   */
+  List<BlockQueries[]> segmentQueries(Tensor queryGradients, Tensor[][] factors) {
     GradientLayout layout = inputs.task().layout();
     DType dt = inputs.finalParameters().get(0).dtype();
     int q = queryGradients.dim(0);
@@ -166,6 +177,8 @@ public final class Source {
     DType work = dt == DType.F32 ? DType.F32 : DType.F64;
     try (var g = GradMode.off()) {
       v = queryGradients.detach().to(DType.F64);
+      // The factors are those of the query gradients themselves, not of a v propagated from them.
+      Tensor given = v;
       for (int l = fitted.size() - 1; l >= 0; l--) {
         FittedSegment f = fitted.get(l);
         if (f.curvature() instanceof SegmentCurvature.Kronecker k && f.sqrtPreconditioner() == null) {
@@ -174,9 +187,9 @@ public final class Source {
           Tensor[] next = new Tensor[layout.numBlocks()];
           for (int b = 0; b < bq.length; b++) {
             KroneckerEigen e = kc.layer(b);
-            Tensor rt = p == null
-                ? rightBlocks(e.qA().t().to(work).matmul(OuterProductQueries.transposedFrom(layout.blockOf(v, b), work)), e.qS().to(work), q)
-                : changeOfBasis(held.layer(b), e, p[b], q);
+            Tensor rt = p != null ? changeOfBasis(held.layer(b), e, p[b], q)
+                : factors != null && factors[b] != null && v == given ? rotatedRankOne(factors[b][0], factors[b][1], e, work)
+                : rightBlocks(e.qA().t().to(work).matmul(OuterProductQueries.transposedFrom(layout.blockOf(v, b), work)), e.qS().to(work), q);
             bq[b] = BlockQueries.Eigenbasis.ofTransposed(e.qS(), e.qA(), scaled(rt, e.map(f.gainFunction()), q), q);
             if (l > 0) next[b] = scaled(rt, e.map(f.propagateFunction()), q);
           }
@@ -206,6 +219,27 @@ public final class Source {
       }
     }
     return Arrays.asList(out);
+  }
+
+  /**
+   * Rᵀ [in, Q·out] of rank-one query gradients g_q ā_qᵀ (g [Q, out], ā [Q, in], float64) in the
+   * Kronecker eigenbasis of e: R_q = Q_Sᵀ g_q ā_qᵀ Q_A = u_q w_qᵀ with u = g·Q_S and w = ā·Q_A, so entry
+   * (k, q·out + j) is w[q, k]·u[q, j], formed in float64 and rounded once to {@code work}.
+   */
+  private static Tensor rotatedRankOne(Tensor g, Tensor a, KroneckerEigen e, DType work) {
+    int q = g.dim(0), out = e.outDim(), in = e.inDim(), width = q * out;
+    double[] u = g.matmul(e.qS()).toDoubleArray(), w = a.matmul(e.qA()).toDoubleArray();
+    double[] d = work == DType.F64 ? new double[in * width] : null;
+    float[] f = d == null ? new float[in * width] : null;
+    dev.unroll.autodiff.Parallel.forChunks(in, k -> {
+      for (int r = 0; r < q; r++) {
+        double wk = w[r * in + k];
+        int dst = k * width + r * out, ur = r * out;
+        if (d != null) for (int j = 0; j < out; j++) d[dst + j] = wk * u[ur + j];
+        else for (int j = 0; j < out; j++) f[dst + j] = (float) (wk * u[ur + j]);
+      }
+    });
+    return d != null ? Tensor.of(d, in, width) : Tensor.of(f, in, width);
   }
 
   /** X [in, Q·out] with each [in, out] block of columns multiplied on the right by m [out, out']: one product of the [in·Q, out] view. */

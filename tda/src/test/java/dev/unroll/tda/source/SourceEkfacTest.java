@@ -48,21 +48,56 @@ class SourceEkfacTest {
   @ParameterizedTest
   @EnumSource(value = SourceOptions.Curvature.class, names = {"EKFAC", "KFAC"})
   void onALinearModelKroneckerSourceEqualsExactHessianSource(SourceOptions.Curvature curvature) {
-    Rng r = new Rng(8);
-    int n = 13;
-    double[] x = new double[n * 3], y = new double[n * 2];
-    for (int i = 0; i < x.length; i++) x[i] = r.normal();
-    for (int i = 0; i < y.length; i++) y[i] = r.normal();
-    Dataset d = new Dataset("d", Tensor.of(x, n, 3), new Targets.Regression(Tensor.of(y, n, 2)));
-    StageSpec st = new StageSpec("s", DataSpec.all("d"), OptimizerSpec.sgd(0.9, 1e-3, false), LrSchedule.constant(0.05), 4, 3, false, 6, 3, null, null);
-    Runs.Run run = Runs.run(RunConfig.of(ModelSpec.mlp(Activation.TANH, 3, 2), "mse", DType.F64, 1, st), d);
-    AttributionTask task = new AttributionTask(run.task().model(), new MseLoss(), Measurement.loss(new MseLoss()), d, d.subset(new int[] {0, 5, 9}));
-    SourceInputs in = SourceInputs.of(run.trajectory(), task);
+    SourceInputs in = regressionRun(8, 13, new int[] {0, 5, 9}, 3, 2);
     SourceOptions o = new SourceOptions(SourceOptions.Curvature.HESSIAN, SourceOptions.Form.EXPONENTIAL, FitOptions.of(FisherType.EXPECTED).withBatchSize(5), new ScoreOptions(5, 2, 0));
     double[][] exact = Source.pairwise(in, o).values();
     double[][] kron = Source.pairwise(in, o.withCurvature(curvature)).values();
     double err = Oracle.relErr(exact, kron);
     assertTrue(err < 1e-10, curvature + ": relative error " + err);
+  }
+
+  /**
+   * A float64 tanh MLP of the given widths trained by SGD with momentum and weight decay on n random
+   * regression examples (4 epochs, batches of 3, 6 checkpoints in 3 segments), with the examples
+   * {@code queries} as queries of their squared error.
+   */
+  static SourceInputs regressionRun(long seed, int n, int[] queries, int... widths) {
+    Rng r = new Rng(seed);
+    int in = widths[0], out = widths[widths.length - 1];
+    double[] x = new double[n * in], y = new double[n * out];
+    for (int i = 0; i < x.length; i++) x[i] = r.normal();
+    for (int i = 0; i < y.length; i++) y[i] = r.normal();
+    Dataset d = new Dataset("d", Tensor.of(x, n, in), new Targets.Regression(Tensor.of(y, n, out)));
+    StageSpec st = new StageSpec("s", DataSpec.all("d"), OptimizerSpec.sgd(0.9, 1e-3, false), LrSchedule.constant(0.05), 4, 3, false, 6, 3, null, null);
+    Runs.Run run = Runs.run(RunConfig.of(ModelSpec.mlp(Activation.TANH, widths), "mse", DType.F64, 1, st), d);
+    AttributionTask task = new AttributionTask(run.task().model(), new MseLoss(), Measurement.loss(new MseLoss()), d, d.subset(queries));
+    return SourceInputs.of(run.trajectory(), task);
+  }
+
+  /**
+   * The first Kronecker segment rotates rank-one query gradients from their factors, (Q_Sᵀg)(Q_Aᵀā)ᵀ:
+   * every segment's query blocks score as those rotated from the formed gradients (float64).
+   */
+  @Test
+  void queryFactorsGiveTheQueriesOfTheFormedGradients() {
+    int n = 17;
+    SourceInputs in = regressionRun(9, n, new int[] {0, 5, 9, 12}, 3, 5, 4, 2);
+    AttributionTask task = in.task();
+    SourceOptions o = new SourceOptions(SourceOptions.Curvature.EKFAC, SourceOptions.Form.EXPONENTIAL, EMPIRICAL, new ScoreOptions(5, 3, 0));
+    Source fitted = Source.fit(in, o);
+    dev.unroll.tda.grad.Gradients.QueryGradients g = dev.unroll.tda.grad.Gradients.queriesWithFactors(task, in.finalParameters(), 3);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(dev.unroll.tda.grad.Gradients.queries(task, in.finalParameters(), 3).toDoubleArray(), g.flat().toDoubleArray(), 0.0);
+    for (Tensor[] f : g.factors()) assertTrue(f != null && f[0].dim(0) == 4 && f[1].dim(0) == 4);
+    var formed = fitted.segmentQueries(g.flat());
+    var factored = fitted.segmentQueries(g.flat(), g.factors());
+    assertTrue(formed.size() == 3);
+    for (int l = 0; l < formed.size(); l++) {
+      double[][] a = new double[4][n], b = new double[4][n];
+      dev.unroll.tda.grad.GradientDots.accumulate(task, in.finalParameters(), formed.get(l), 5, 1.0, a, null);
+      dev.unroll.tda.grad.GradientDots.accumulate(task, in.finalParameters(), factored.get(l), 5, 1.0, b, null);
+      double err = Oracle.relErr(a, b);
+      assertTrue(err < 1e-12, "segment " + l + ": relative error " + err);
+    }
   }
 
   // ------------------------------------------------------------------ dense EK-FAC oracle
