@@ -58,7 +58,7 @@ public final class Ekfac {
   }
 
   /** Step 1, keeping the rows of every batch while their total stays within {@code keepBytes} (0: never). */
-  static CovariancePass covariancePass(AttributionTask task, List<Tensor> params, FitOptions options, long keepBytes) {
+  public static CovariancePass covariancePass(AttributionTask task, List<Tensor> params, FitOptions options, long keepBytes) {
     GradientLayout layout = task.layout();
     int nb = layout.numBlocks();
     Tensor[] a = new Tensor[nb], s = new Tensor[nb];

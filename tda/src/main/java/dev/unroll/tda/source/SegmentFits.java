@@ -84,10 +84,12 @@ final class SegmentFits {
     if (!ekfac && p != null) throw new IllegalArgumentException("K-FAC has no eigenvalue correction for a preconditioned (" + dyn + ") stage; use EKFAC or a dense curvature");
     FitOptions fit = o.fit();
     List<KroneckerFactors> fs = new ArrayList<>();
-    // The corrections of a plain stage read their checkpoint's covariance pass again (kept rows).
+    // The corrections of a plain stage read their checkpoint's covariance pass again (kept rows);
+    // the segment's passes are held together, so they share one pass's budget.
     List<CovariancePass> passes = new ArrayList<>();
+    long budget = CovariancePass.keptBytes() / seg.numCheckpoints();
     for (SourceCheckpoint c : seg.checkpoints()) {
-      CovariancePass cp = ekfac && p == null ? Ekfac.covariancePass(st, c.parameters(), fit) : null;
+      CovariancePass cp = ekfac && p == null ? Ekfac.covariancePass(st, c.parameters(), fit, budget) : null;
       passes.add(cp);
       fs.add(cp != null ? cp.factors() : Ekfac.covariances(st, c.parameters(), fit));
     }
