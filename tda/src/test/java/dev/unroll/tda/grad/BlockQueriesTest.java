@@ -33,17 +33,9 @@ class BlockQueriesTest {
       GradientLayout layout = t64.layout();
       Rng r = new Rng(83);
       int q = 3;
-      BlockQueries[] blocks = new BlockQueries[layout.numBlocks()];
-      List<Tensor> formed = new ArrayList<>();
-      for (int b = 0; b < blocks.length; b++) {
-        GradientLayout.Block bl = layout.block(b);
-        Tensor qS = Tensor.randn(r, DType.F64, bl.out(), bl.out());
-        Tensor qA = Tensor.randn(r, DType.F64, bl.in(), bl.in());
-        Tensor m = Tensor.randn(r, DType.F64, q, bl.out(), bl.in());
-        blocks[b] = new BlockQueries.Eigenbasis(qS, qA, m);
-        formed.add(qS.matmul(m).matmul(qA.t()).reshape(q, bl.size()));
-      }
-      Tensor u = dev.unroll.autodiff.Ops.concat(1, formed.toArray(new Tensor[0]));
+      RandomQueries rq = RandomQueries.of(layout, r, q);
+      BlockQueries[] blocks = rq.eigen();
+      Tensor u = rq.flat();
       for (AttributionTask t : List.of(t64, inFloat32(t64))) {
         // The reference runs in float64 at the values the scored model holds.
         List<Tensor> p = Fixtures.values(t.model()), p64 = new ArrayList<>();
@@ -59,7 +51,7 @@ class BlockQueriesTest {
   }
 
   /**
-   * Queries given as outer products φ ⊙ (u vᵀ), formed by {@link OuterProductQueries#transposed} in
+   * Queries given as outer products φ ⊙ (u vᵀ), formed by {@link OuterProductQueries#queries} in
    * the scored model's dtype, score exactly as the same M formed in float64 and given whole: the
    * one-pass formation rounds once, as the conversion of the formed M does.
    */
@@ -104,18 +96,9 @@ class BlockQueriesTest {
       GradientLayout layout = t64.layout();
       Rng r = new Rng(88);
       int q = 4;
-      BlockQueries[] eigen = new BlockQueries[layout.numBlocks()], plain = new BlockQueries[layout.numBlocks()];
-      List<Tensor> formed = new ArrayList<>();
-      for (int b = 0; b < eigen.length; b++) {
-        GradientLayout.Block bl = layout.block(b);
-        Tensor qS = Tensor.randn(r, DType.F64, bl.out(), bl.out()), qA = Tensor.randn(r, DType.F64, bl.in(), bl.in());
-        Tensor m = Tensor.randn(r, DType.F64, q, bl.out(), bl.in());
-        eigen[b] = new BlockQueries.Eigenbasis(qS, qA, m);
-        Tensor u = qS.matmul(m).matmul(qA.t());
-        plain[b] = new BlockQueries.Plain(u.contiguous());
-        formed.add(u.reshape(q, bl.size()));
-      }
-      Tensor u = dev.unroll.autodiff.Ops.concat(1, formed.toArray(new Tensor[0]));
+      RandomQueries rq = RandomQueries.of(layout, r, q);
+      BlockQueries[] eigen = rq.eigen(), plain = rq.plain(DType.F64);
+      Tensor u = rq.flat();
       // Three parameter values: the model's and two perturbations of it.
       List<List<Tensor>> sets = new ArrayList<>();
       List<Tensor> base = Fixtures.values(t64.model());
@@ -146,8 +129,7 @@ class BlockQueriesTest {
       }
       double[][] e32 = new double[q][t32.numTrain()], p32 = new double[q][t32.numTrain()];
       GradientDots.accumulateOverPasses(t32, sets32, eigen, 4, 0.5, e32, null);
-      BlockQueries[] plain32 = new BlockQueries[plain.length];
-      for (int b = 0; b < plain.length; b++) plain32[b] = new BlockQueries.Plain(formed.get(b).reshape(q, layout.block(b).out(), layout.block(b).in()).to(DType.F32).contiguous());
+      BlockQueries[] plain32 = rq.plain(DType.F32);
       GradientDots.accumulateOverPasses(t32, sets32, plain32, 4, 0.5, p32, null);
       double err = Fixtures.relativeError(p32, e32);
       assertTrue(err < 1e-4, t64.model() + " in float32: relative error " + err);
@@ -164,14 +146,8 @@ class BlockQueriesTest {
         GradientLayout layout = t.layout();
         Rng r = new Rng(91);
         int q = 3;
-        BlockQueries[] eigen = new BlockQueries[layout.numBlocks()], plain = new BlockQueries[layout.numBlocks()];
-        for (int b = 0; b < eigen.length; b++) {
-          GradientLayout.Block bl = layout.block(b);
-          Tensor qS = Tensor.randn(r, DType.F64, bl.out(), bl.out()), qA = Tensor.randn(r, DType.F64, bl.in(), bl.in());
-          Tensor m = Tensor.randn(r, DType.F64, q, bl.out(), bl.in());
-          eigen[b] = new BlockQueries.Eigenbasis(qS, qA, m);
-          plain[b] = new BlockQueries.Plain(qS.matmul(m).matmul(qA.t()).to(t.model().parameters().get(0).dtype()).contiguous());
-        }
+        RandomQueries rq = RandomQueries.of(layout, r, q);
+        BlockQueries[] eigen = rq.eigen(), plain = rq.plain(t.model().parameters().get(0).dtype());
         List<Tensor> params = Fixtures.values(t.model());
         for (BlockQueries[] blocks : List.of(eigen, plain)) {
           double[][] gathered = new double[q][t.numTrain()], alone = new double[q][t.numTrain()];
@@ -201,6 +177,39 @@ class BlockQueriesTest {
     assertArrayEquals(new int[] {6, 4}, two.x().shape());
     assertArrayEquals(new int[] {6, 5}, two.y().shape());
     assertArrayEquals(new int[] {2, 6}, ((BlockQueries.Dots) BlockQueries.Part.concat(List.of(dots, dots))).d().shape());
+  }
+
+  /**
+   * Per block of a layout, Gaussian bases Q_S [out, out], Q_A [in, in] and matrices M [Q, out, in]
+   * (float64, drawn in that order) as eigenbasis queries, and the formed u = Q_S M_q Q_Aᵀ.
+   */
+  private record RandomQueries(BlockQueries[] eigen, List<Tensor> formed) {
+    static RandomQueries of(GradientLayout layout, Rng r, int q) {
+      BlockQueries[] eigen = new BlockQueries[layout.numBlocks()];
+      List<Tensor> formed = new ArrayList<>();
+      for (int b = 0; b < eigen.length; b++) {
+        GradientLayout.Block bl = layout.block(b);
+        Tensor qS = Tensor.randn(r, DType.F64, bl.out(), bl.out()), qA = Tensor.randn(r, DType.F64, bl.in(), bl.in());
+        Tensor m = Tensor.randn(r, DType.F64, q, bl.out(), bl.in());
+        eigen[b] = new BlockQueries.Eigenbasis(qS, qA, m);
+        formed.add(qS.matmul(m).matmul(qA.t()));
+      }
+      return new RandomQueries(eigen, formed);
+    }
+
+    /** The formed vectors as plain queries [Q, out, in] in {@code dtype}. */
+    BlockQueries[] plain(DType dtype) {
+      BlockQueries[] out = new BlockQueries[formed.size()];
+      for (int b = 0; b < out.length; b++) out[b] = new BlockQueries.Plain(formed.get(b).to(dtype).contiguous());
+      return out;
+    }
+
+    /** The formed vectors as rows [Q, P] in block order (float64). */
+    Tensor flat() {
+      Tensor[] rows = new Tensor[formed.size()];
+      for (int b = 0; b < rows.length; b++) rows[b] = formed.get(b).reshape(formed.get(b).dim(0), formed.get(b).numel() / formed.get(b).dim(0));
+      return dev.unroll.autodiff.Ops.concat(1, rows);
+    }
   }
 
   /** The same task with a float32 copy of its model (the values rounded, the architecture as it is). */
