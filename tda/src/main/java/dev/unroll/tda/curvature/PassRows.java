@@ -1,7 +1,6 @@
 package dev.unroll.tda.curvature;
 
 import dev.unroll.autodiff.Backend;
-import dev.unroll.autodiff.GradMode;
 import dev.unroll.autodiff.Tensor;
 import dev.unroll.tda.grad.CapturedPass;
 import dev.unroll.tda.grad.GradientLayout;
@@ -115,10 +114,7 @@ final class PassRows {
 
   /** {@code x} on the rows' backend: itself when already there (or both on the CPU), else a copy. */
   Tensor onDevice(Tensor x) {
-    if (x.backend() == backend || (x.backend().isCpu() && backend.isCpu())) return x;
-    try (var s = GradMode.off()) {
-      return x.detach().to(backend);
-    }
+    return CapturedPass.onBackend(backend, x);
   }
 
   /** Bytes held by the rows read so far. */

@@ -118,7 +118,11 @@ public final class CapturedPass {
 
   /** {@code x} on this pass's backend: itself when already there (or both on the CPU), else a copy. */
   public Tensor onDevice(Tensor x) {
-    Backend b = backend();
+    return onBackend(backend(), x);
+  }
+
+  /** {@code x} on backend {@code b}: itself when already there (or both on the CPU), else a copy. */
+  public static Tensor onBackend(Backend b, Tensor x) {
     if (x.backend() == b || (x.backend().isCpu() && b.isCpu())) return x;
     try (var s = GradMode.off()) {
       return x.detach().to(b);

@@ -161,7 +161,7 @@ public final class Gradients {
     List<Tensor> parts = new ArrayList<>();
     for (int[] rows : ranges(data.size(), batchSize)) parts.add(f.apply(data.batch(rows)));
     try (var s = GradMode.off()) {
-      return parts.size() == 1 ? parts.get(0) : Ops.concat(0, parts.toArray(new Tensor[0]));
+      return concat(parts);
     }
   }
 

@@ -84,14 +84,14 @@ final class SegmentFits {
     if (!ekfac && p != null) throw new IllegalArgumentException("K-FAC has no eigenvalue correction for a preconditioned (" + dyn + ") stage; use EKFAC or a dense curvature");
     FitOptions fit = o.fit();
     List<KroneckerFactors> fs = new ArrayList<>();
-    // The corrections of a plain stage read their checkpoint's covariance pass again (kept rows);
-    // the segment's passes are held together, so they share one pass's budget.
+    // EK-FAC's corrections of a plain stage read their checkpoint's covariance pass again (kept
+    // rows); the segment's passes are held together, so they share one fit's budget.
     List<CovariancePass> passes = new ArrayList<>();
-    long budget = CovariancePass.keptBytes() / seg.numCheckpoints();
+    long budget = ekfac && p == null ? CovariancePass.keptBytes() / seg.numCheckpoints() : 0;
     for (SourceCheckpoint c : seg.checkpoints()) {
-      CovariancePass cp = ekfac && p == null ? Ekfac.covariancePass(st, c.parameters(), fit, budget) : null;
+      CovariancePass cp = Ekfac.covariancePass(st, c.parameters(), fit, budget);
       passes.add(cp);
-      fs.add(cp != null ? cp.factors() : Ekfac.covariances(st, c.parameters(), fit));
+      fs.add(cp.factors());
     }
     KroneckerBasis basis = KroneckerFactors.average(fs).eigenbasis();
     GradientLayout layout = st.layout();
