@@ -15,9 +15,9 @@ import java.util.List;
 
 /**
  * The sweep for an MLP trained by SGD (momentum, Nesterov, weight decay, any schedule): the block's
- * Q adjoints travel together as [Q, ...parameter shape] stacks, SGD's adjoint is one elementwise
- * pass over all of them, and each step's Hessian-vector products and per-example dots for all Q
- * come from one {@link MlpStepHvp}. The same numbers as {@link QuerySweep} up to rounding.
+ * Q adjoints travel together as [Q, ...parameter shape] stacks; at each step one {@link MlpStepHvp}
+ * (the primal pass, shared) gives every query's Hessian-vector product and per-example dots, query by
+ * query right after SGD's adjoint has updated that query's slices. The same numbers as {@link QuerySweep} up to rounding.
  */
 final class BatchedSweep extends ReverseSweep {
   private final MlpStepHvp.Layers layers;
@@ -57,10 +57,15 @@ final class BatchedSweep extends ReverseSweep {
       int[] batchRows = rec.batch(k);
       Batch b = stageData.get(s).batch(batchRows);
       double[] wv = batchWeights(s, batchRows);
-      // (a_θ, a_σ) ← (b_θ, b_σ) in place, b_g into bG; then a_θ += H_k·b_g, also in place.
-      new SgdVjp(sgd, rec.lr(k)).applyInPlace(aTheta, aState, bG);
       if (dw == null || dw.length != nq * batchRows.length) dw = new double[nq * batchRows.length];
-      new MlpStepHvp(layers, thetaK, b.x(), b.y(), wv, loss).accumulate(bG, aTheta, dw);
+      SgdVjp vjp = new SgdVjp(sgd, rec.lr(k));
+      MlpStepHvp hvp = new MlpStepHvp(layers, thetaK, b.x(), b.y(), wv, loss);
+      // Query by query, so that its slices stay in cache from the optimizer's adjoint to the
+      // products: (a_θ, a_σ) ← (b_θ, b_σ) in place, b_g into bG; then a_θ += H_k·b_g, also in place.
+      for (int q = 0; q < nq; q++) {
+        vjp.applyInPlace(aTheta, aState, bG, q, nq);
+        hvp.accumulate(q, bG, aTheta, dw);
+      }
       trace(k, aTheta);
       for (int i = 0; i < nq; i++) accumulate(s, i, batchRows, wv, dw, i * batchRows.length);
     }

@@ -51,7 +51,7 @@ import java.util.concurrent.Future;
  * </ol>
  * The gradient graph of step k is built once and shared by all queries of the block
  * ({@link QuerySweep}); for an MLP trained by SGD the block's adjoints instead travel as stacked
- * [Q, ...] tensors and step 2 is one batched R-operator pass for all of them ({@link BatchedSweep},
+ * [Q, ...] tensors and step 2 is an R-operator pass per query on the step's shared primal pass ({@link BatchedSweep},
  * {@link MlpStepHvp}: the same numbers up to rounding, 2 to 2.4 times as fast on Concrete and FashionMNIST-N). At a stage
  * boundary the next stage's optimizer starts from a fixed initial state, so a_σ restarts at 0.
  * Momentum, weight decay, Nesterov, Adam/AdamW and any learning-rate schedule are handled by the

@@ -32,8 +32,8 @@ import java.util.List;
  *  (H·V)_{W_l} = δ̇_lᵀ·h_{l−1} + δ_lᵀ·ḣ_{l−1},   (H·V)_{b_l} = Σⱼ δ̇_l[j],   Dⱼ = (1/B)·Σ_l ⟨δ̂_l[j], P_l[j]⟩,</pre>
  * where δ_l = ∂J/∂z_l and δ̂_l the same with every wⱼ/B replaced by 1 (the per-example
  * backward pass). The primal quantities (h, φ', φ'', δ, δ̂, the loss Hessians ∇²ℓ per example) are
- * computed once per step and shared by the Q directions, whose tangents travel as [Q, B, width]
- * stacks: the products with W are one GEMM for all directions, those with V one small GEMM each.
+ * computed once per step and shared by the Q directions, whose tangents then pass one direction at
+ * a time through six GEMMs of the batch's size per layer.
  * φ', φ'' and ∇²ℓ come from the autodiff engine's own derivative rules, so that these products
  * differentiate exactly the functions the trainer used. This replaces Q double-backward passes
  * through the step's gradient graph (the same numbers up to rounding).
@@ -100,6 +100,8 @@ final class MlpStepHvp {
   /** Per-example loss Hessians ∇²ℓ(z_L[j]) as [B][dL·dL], row-major. */
   private final double[][] lossHessian;
   private final Tensor rowScale;
+  /** Built on the first direction. */
+  private DirectionPass<?> pass;
 
   /**
    * The primal pass of the step at parameters {@code theta} (in the model's parameter order) on the
@@ -204,55 +206,106 @@ final class MlpStepHvp {
     return new Products(hv, Tensor.of(dots, nq, nb));
   }
 
-  /**
-   * target += H·V and dots[q·B + j] = Dⱼ for direction q, with V and target stacked per parameter
-   * as [Q, ...parameter shape] (contiguous CPU tensors owning their storage, of the primal's dtype).
-   *
-   * <p>The tangents of all directions travel as [B, Q, width] matrices (example-major), so that
-   * every product with a primal matrix is one GEMM for all Q: P_l = h_{l−1}·[V_1; …; V_Q]ᵀ,
-   * ḣ·Wᵀ, δ̇·W and (H·V)_W += δ̇ᵀ·h_{l−1}; only δ_l·V_q and δ_lᵀ·ḣ_q are a GEMM per direction.
-   * The products with the parameter adjoints accumulate into {@code target} in place.
-   */
+  /** target += H·V and dots for every direction in turn: {@link #accumulate(int, List, List, double[])} for q = 0 … Q−1. */
   void accumulate(List<Tensor> directions, List<Tensor> target, double[] dots) {
-    if (directions.size() != np || target.size() != np) throw new IllegalArgumentException(directions.size() + " direction and " + target.size() + " target blocks for " + np + " parameters");
-    int nl = layers.size();
     int nq = directions.get(0).dim(0);
-    Tensor[] zDot = new Tensor[nl], hDotIn = new Tensor[nl];
-    Tensor d = null, hDot = null;
-    try (var off = GradMode.off()) {
+    for (int q = 0; q < nq; q++) accumulate(q, directions, target, dots);
+  }
+
+  /**
+   * target_q += H·V_q and dots[q·B + j] = Dⱼ for direction q, with V and target stacked per
+   * parameter as [Q, ...parameter shape] (contiguous CPU tensors owning their storage, of the
+   * primal's dtype).
+   *
+   * <p>One direction at a time, so that its slices of V and of the target (and, in the sweep, of the
+   * optimizer's adjoints, updated just before) stay in the core's cache through its six products per
+   * layer, each a GEMM of the batch's size; stacking all directions' tangents made the products with W
+   * single GEMMs but streamed every [Q, out, in] stack through memory four times per step.
+   * δ_lᵀ·ḣ_{l−1} and δ̇_lᵀ·h_{l−1} are one product of depth 2B over the stacked rows [δ̇_l; δ_l] and
+   * [h_{l−1}; ḣ_{l−1}].
+   */
+  void accumulate(int q, List<Tensor> directions, List<Tensor> target, double[] dots) {
+    if (directions.size() != np || target.size() != np) throw new IllegalArgumentException(directions.size() + " direction and " + target.size() + " target blocks for " + np + " parameters");
+    if (pass == null) pass = passOf(Lanes.of(h[0].dtype()));
+    pass.run(q, directions, target, dots);
+  }
+
+  private <A> DirectionPass<A> passOf(Lanes<A> k) {
+    return new DirectionPass<>(k);
+  }
+
+  /** The step's primal arrays in the layout of the per-direction products, and one direction's tangents. */
+  private final class DirectionPass<A> {
+    private final Lanes<A> k;
+    /** hs[l] = [h_{l−1}; ḣ_{l−1}] [2B, in] (l = 0: h_0 alone); ds[l] = [δ̇_l; δ_l] [2B, out] (l = 0: δ̇_0 alone). */
+    private final A[] hs, ds;
+    private final A[] ws, d1s, e2s, dHats, zDots;
+    private final A back;
+    private final double[] d, scale;
+
+    @SuppressWarnings("unchecked")
+    DirectionPass(Lanes<A> k) {
+      this.k = k;
+      int nl = layers.size();
+      hs = (A[]) new Object[nl];
+      ds = (A[]) new Object[nl];
+      ws = (A[]) new Object[nl];
+      d1s = (A[]) new Object[nl];
+      e2s = (A[]) new Object[nl];
+      dHats = (A[]) new Object[nl];
+      zDots = (A[]) new Object[nl];
+      int widest = 0;
+      try (var off = GradMode.off()) {
+        for (int l = 0; l < nl; l++) {
+          int out = w[l].dim(0), in = w[l].dim(1);
+          widest = Math.max(widest, in);
+          ws[l] = k.storage(w[l]);
+          dHats[l] = k.storage(dHat[l].owning());
+          zDots[l] = k.alloc(nb * out);
+          if (d1[l] != null) d1s[l] = k.storage(d1[l].owning());
+          if (d2[l] != null) e2s[l] = k.storage(eps[l].mul(d2[l]).owning());
+          if (l == 0) {
+            hs[l] = k.storage(h[l].owning());
+            ds[l] = k.alloc(nb * out);
+          } else {
+            hs[l] = k.alloc(2 * nb * in);
+            System.arraycopy(k.storage(h[l].owning()), 0, hs[l], 0, nb * in);
+            ds[l] = k.alloc(2 * nb * out);
+            System.arraycopy(k.storage(delta[l].owning()), 0, ds[l], nb * out, nb * out);
+          }
+        }
+      }
+      back = k.alloc(nb * widest);
+      d = new double[nb];
+      scale = rowScale.toDoubleArray();
+    }
+
+    void run(int q, List<Tensor> directions, List<Tensor> target, double[] dots) {
+      int nl = layers.size();
+      java.util.Arrays.fill(d, 0);
       for (int l = 0; l < nl; l++) {
         int out = w[l].dim(0), in = w[l].dim(1);
-        Tensor vw = directions.get(layers.weight()[l]);
-        Tensor p = Tensor.zeros(vw.dtype(), nb, nq, out);
-        RawGemm.gemm(false, true, nb, nq * out, in, h[l], 0, in, vw, 0, in, p, 0, nq * out, false);
-        if (layers.bias()[l] >= 0) p = p.add(directions.get(layers.bias()[l]));
-        Tensor part = p.mul(dHat[l].reshape(nb, 1, out)).sum(2);
-        d = d == null ? part : d.add(part);
-        hDotIn[l] = hDot;
-        // ż = P + ḣ·Wᵀ, accumulated into P's own storage (P is no longer needed).
-        if (hDot != null) RawGemm.gemm(false, true, nb * nq, out, in, hDot, 0, in, w[l], 0, in, p, 0, out, true);
-        zDot[l] = p;
-        if (l + 1 < nl) hDot = times(p, d1[l] == null ? null : d1[l].reshape(nb, 1, out));
+        A z = zDots[l];
+        // ż_l = h_{l−1}·V_lᵀ + c_l (+ ḣ_{l−1}·W_lᵀ below), Dⱼ from the first two terms alone.
+        k.gemm(false, true, nb, out, in, hs[l], 0, in, k.storage(directions.get(layers.weight()[l])), q * out * in, in, z, 0, out, false);
+        if (layers.bias()[l] >= 0) k.addToRows(z, nb, out, k.storage(directions.get(layers.bias()[l])), q * out);
+        k.rowDots(z, dHats[l], nb, out, d);
+        if (l > 0) k.gemm(false, true, nb, out, in, hs[l], nb * in, in, ws[l], 0, in, z, 0, out, true);
+        if (l + 1 < nl) k.mul(z, 0, d1s[l], hs[l + 1], nb * out, nb * out);
       }
-      double[] dv = d.toDoubleArray();
-      for (int j = 0; j < nb; j++) for (int q = 0; q < nq; q++) dots[q * nb + j] = dv[j * nq + q] / nb;
-      Tensor dDot = lossHessianTimes(zDot[nl - 1]).mul(rowScale.reshape(nb, 1, 1));
+      for (int j = 0; j < nb; j++) dots[q * nb + j] = d[j] / nb;
+      int dl = w[nl - 1].dim(0);
+      k.rowMatrixTimes(zDots[nl - 1], nb, dl, lossHessian, scale, ds[nl - 1]);
       for (int l = nl - 1; l >= 0; l--) {
         int out = w[l].dim(0), in = w[l].dim(1);
-        Tensor tw = target.get(layers.weight()[l]);
-        RawGemm.gemm(true, false, nq * out, in, nb, dDot, 0, nq * out, h[l], 0, in, tw, 0, in, true);
-        if (hDotIn[l] != null) {
-          for (int q = 0; q < nq; q++) RawGemm.gemm(true, false, out, in, nb, delta[l], 0, out, hDotIn[l], q * in, nq * in, tw, q * out * in, in, true);
-        }
-        if (layers.bias()[l] >= 0) RawGemm.addInto(target.get(layers.bias()[l]), dDot.sum(0));
+        k.gemm(true, false, out, in, l == 0 ? nb : 2 * nb, ds[l], 0, out, hs[l], 0, in, k.storage(target.get(layers.weight()[l])), q * out * in, in, true);
+        if (layers.bias()[l] >= 0) k.columnSumsInto(ds[l], nb, out, k.storage(target.get(layers.bias()[l])), q * out);
         if (l == 0) break;
-        Tensor vw = directions.get(layers.weight()[l]);
-        Tensor back = Tensor.zeros(dDot.dtype(), nb, nq, in);
-        RawGemm.gemm(false, false, nb * nq, in, out, dDot, 0, out, w[l], 0, in, back, 0, in, false);
-        for (int q = 0; q < nq; q++) RawGemm.gemm(false, false, nb, in, out, delta[l], 0, out, vw, q * out * in, in, back, q * in, nq * in, true);
-        Tensor next = times(back, d1[l - 1] == null ? null : d1[l - 1].reshape(nb, 1, in));
-        if (d2[l - 1] != null) next = next.add(zDot[l - 1].mul(eps[l - 1].mul(d2[l - 1]).reshape(nb, 1, in)));
-        dDot = next;
+        // δ̇_{l−1} = (δ̇_l·W_l + δ_l·V_l)∘φ'(z_{l−1}) + ż_{l−1}∘(ε_{l−1}∘φ''(z_{l−1})).
+        k.gemm(false, false, nb, in, out, ds[l], 0, out, ws[l], 0, in, back, 0, in, false);
+        k.gemm(false, false, nb, in, out, ds[l], nb * out, out, k.storage(directions.get(layers.weight()[l])), q * out * in, in, back, 0, in, true);
+        if (e2s[l - 1] != null) k.mulAdd(back, d1s[l - 1], zDots[l - 1], e2s[l - 1], ds[l - 1], 0, nb * in);
+        else k.mul(back, 0, d1s[l - 1], ds[l - 1], 0, nb * in);
       }
     }
   }
@@ -260,23 +313,5 @@ final class MlpStepHvp {
   /** x∘φ' where an activation sits, x itself between two Linear layers without one. */
   private static Tensor times(Tensor x, Tensor derivative) {
     return derivative == null ? x : x.mul(derivative);
-  }
-
-  /** ∇²ℓⱼ·ż[j, q] for every example j and direction q, [B, Q, dL]. */
-  private Tensor lossHessianTimes(Tensor zDot) {
-    int nq = zDot.dim(1), dl = zDot.dim(2);
-    double[] in = zDot.toDoubleArray(), out = new double[in.length];
-    for (int j = 0; j < nb; j++) {
-      double[] hj = lossHessian[j];
-      for (int q = 0; q < nq; q++) {
-        int o = (j * nq + q) * dl;
-        for (int c = 0; c < dl; c++) {
-          double s = 0;
-          for (int cc = 0; cc < dl; cc++) s += hj[c * dl + cc] * in[o + cc];
-          out[o + c] = s;
-        }
-      }
-    }
-    return Tensor.of(zDot.dtype(), out, nb, nq, dl);
   }
 }

@@ -64,14 +64,14 @@ final class SgdVjp implements UpdateVjp {
       // Read without a copy where the tensor owns its storage (the adjoints the sweeps make do).
       double[] a = at.owning().doubleStorage(), sg = as == null ? null : as.owning().doubleStorage();
       double[] bt = wd == 0 ? null : new double[n], bs = as == null ? null : new double[n], bg = new double[n];
-      pass(a, sg, bt, bs, bg);
+      pass(a, sg, bt, bs, bg, 0, n);
       bG.add(Tensor.of(bg, shape));
       if (bs != null) bSigma.add(Tensor.of(bs, shape));
       bTheta.add(bt == null ? at : Tensor.of(bt, shape));
     } else {
       float[] a = at.owning().floatStorage(), sg = as == null ? null : as.owning().floatStorage();
       float[] bt = wd == 0 ? null : new float[n], bs = as == null ? null : new float[n], bg = new float[n];
-      pass(a, sg, bt, bs, bg);
+      pass(a, sg, bt, bs, bg, 0, n);
       bG.add(Tensor.of(bg, shape));
       if (bs != null) bSigma.add(Tensor.of(bs, shape));
       bTheta.add(bt == null ? at : Tensor.of(bt, shape));
@@ -84,25 +84,34 @@ final class SgdVjp implements UpdateVjp {
    * contiguous CPU tensor owning its storage, all of one dtype and shape per parameter.
    */
   void applyInPlace(List<Tensor> aTheta, List<Tensor> aSigma, List<Tensor> bG) {
+    applyInPlace(aTheta, aSigma, bG, 0, 1);
+  }
+
+  /**
+   * {@link #applyInPlace(List, List, List)} on part q of {@code parts} equal parts of every tensor
+   * along its leading axis: one query's slice of [Q, ...] stacks.
+   */
+  void applyInPlace(List<Tensor> aTheta, List<Tensor> aSigma, List<Tensor> bG, int q, int parts) {
     for (int i = 0; i < aTheta.size(); i++) {
       Tensor at = aTheta.get(i), as = mu == 0 ? null : aSigma.get(i);
+      int size = at.numel() / parts, from = q * size, to = from + size;
       if (at.dtype() == DType.F64) {
         double[] a = at.doubleStorage();
-        pass(a, as == null ? null : as.doubleStorage(), wd == 0 ? null : a, as == null ? null : as.doubleStorage(), bG.get(i).doubleStorage());
+        pass(a, as == null ? null : as.doubleStorage(), wd == 0 ? null : a, as == null ? null : as.doubleStorage(), bG.get(i).doubleStorage(), from, to);
       } else {
         float[] a = at.floatStorage();
-        pass(a, as == null ? null : as.floatStorage(), wd == 0 ? null : a, as == null ? null : as.floatStorage(), bG.get(i).floatStorage());
+        pass(a, as == null ? null : as.floatStorage(), wd == 0 ? null : a, as == null ? null : as.floatStorage(), bG.get(i).floatStorage(), from, to);
       }
     }
   }
 
   /**
-   * One pass of the adjoint over float64 arrays: b_g, and b_σ, b_θ where non-null (they may be
-   * a_σ's and a_θ's own arrays: each element is read before it is written).
+   * One pass of the adjoint over elements [from, to) of float64 arrays: b_g, and b_σ, b_θ where
+   * non-null (they may be a_σ's and a_θ's own arrays: each element is read before it is written).
    */
-  private void pass(double[] a, double[] sg, double[] bt, double[] bs, double[] bg) {
+  private void pass(double[] a, double[] sg, double[] bt, double[] bs, double[] bg, int from, int to) {
     double c1 = nesterov ? lr * mu : lr;
-    for (int j = 0; j < a.length; j++) {
+    for (int j = from; j < to; j++) {
       double x = a[j], ad;
       if (sg == null) {
         ad = x * -lr;
@@ -116,10 +125,10 @@ final class SgdVjp implements UpdateVjp {
     }
   }
 
-  /** {@link #pass(double[], double[], double[], double[], double[])} in float32, scalars rounded once as the tensor ops round them. */
-  private void pass(float[] a, float[] sg, float[] bt, float[] bs, float[] bg) {
+  /** {@link #pass(double[], double[], double[], double[], double[], int, int)} in float32, scalars rounded once as the tensor ops round them. */
+  private void pass(float[] a, float[] sg, float[] bt, float[] bs, float[] bg, int from, int to) {
     float fl = (float) lr, fnl = (float) -lr, fc1 = (float) (nesterov ? lr * mu : lr), fmu = (float) mu, fwd = (float) wd;
-    for (int j = 0; j < a.length; j++) {
+    for (int j = from; j < to; j++) {
       float x = a[j], ad;
       if (sg == null) {
         ad = x * fnl;
