@@ -1,0 +1,122 @@
+package dev.unroll.experiments.cli;
+
+import dev.unroll.autodiff.Tensor;
+import dev.unroll.experiments.Options;
+import dev.unroll.experiments.paper.Context;
+import dev.unroll.experiments.paper.MethodCatalog;
+import dev.unroll.experiments.paper.TaskSpec;
+import dev.unroll.nn.data.Dataset;
+import dev.unroll.nn.data.Splits;
+import dev.unroll.optim.train.DataSource;
+import dev.unroll.optim.train.Keep;
+import dev.unroll.optim.train.RunConfig;
+import dev.unroll.optim.train.RunDirectory;
+import dev.unroll.optim.train.TrainOptions;
+import dev.unroll.optim.train.TrainResult;
+import dev.unroll.optim.train.Trainer;
+import dev.unroll.tda.AttributionTask;
+import dev.unroll.tda.source.SourceInputs;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A recorded run loaded for scoring: its data rebuilt and checked, the final model, the queries. */
+final class ScoreSession {
+  final Path dir;
+  final TaskSpec spec;
+  final TrainResult run;
+  final RunConfig config;
+  final DataSource source;
+  final AttributionTask task;
+  final List<Tensor> params;
+  final Options options;
+  final int threads;
+  final String queryLabel;
+  private SourceInputs sourceInputs;
+
+  private ScoreSession(Path dir, TaskSpec spec, TrainResult run, DataSource source, AttributionTask task, Options options, String queryLabel) {
+    this.dir = dir;
+    this.spec = spec;
+    this.run = run;
+    this.config = run.config();
+    this.source = source;
+    this.task = task;
+    this.params = new ArrayList<>(run.model().parameterValues());
+    this.options = options;
+    this.threads = options.getInt("threads", Runtime.getRuntime().availableProcessors());
+    if (threads < 1) throw new Options.UsageException("--threads must be >= 1, got " + threads);
+    this.queryLabel = queryLabel;
+  }
+
+  static ScoreSession open(Path dir, Options o) {
+    if (!Files.isDirectory(dir)) throw new IllegalArgumentException(dir + " is not a directory; --run takes the directory of a recorded run (e.g. runs/concrete-quick/run)");
+    if (!RunDirectory.exists(dir)) {
+      String hint = RunDirectory.exists(dir.resolve("run")) ? "; did you mean " + dir.resolve("run") + "?" : " (a recorded run holds config.json and manifest.json; ./unroll experiment NAME --train-only records one)";
+      throw new IllegalArgumentException(dir + " is not a recorded run: it has no manifest.json" + hint);
+    }
+    RunDirectory rd = RunDirectory.open(dir);
+    if ("diverged".equals(rd.status())) throw new IllegalArgumentException(dir + " holds a run that diverged (" + rd.message() + "); there is nothing to attribute");
+    if (!"complete".equals(rd.status())) {
+      throw new IllegalArgumentException(dir + " holds an unfinished run (" + rd.stepsCompleted() + " of " + rd.record().totalSteps() + " steps stored); finish it first by running the same experiment again");
+    }
+    TaskSpec spec;
+    if (o.get("task", null) != null) spec = TaskSpec.ofExperiment(o.get("task", null));
+    else if (TaskSpec.exists(dir)) spec = TaskSpec.load(dir);
+    else throw new IllegalArgumentException(dir + " has no " + TaskSpec.FILE + " saying which data it trained on; pass --task NAME (concrete, concrete-early, fashion-mnist, fashion-mnist-n)");
+    TaskSpec.Data data = spec.build(o.get("data", null));
+    RunConfig config = rd.config();
+    Dataset train = data.train().to(config.dataType());
+    Dataset queries;
+    String queriesOption = o.get("queries", "test");
+    String label;
+    if (queriesOption.equals("test")) {
+      queries = data.queries();
+      label = "test";
+    } else {
+      Dataset raw = QueryFile.read(Path.of(queriesOption), spec.name() + "-file-queries", train.inputSize(),
+          train.isClassification() ? 0 : train.targetDim(), train.isClassification() ? train.numClasses() : 0);
+      queries = data.prepare().apply(raw).withName(spec.name() + "-file-queries");
+      label = queriesOption;
+    }
+    int first = o.getInt("first", 0);
+    if (first < 0) throw new Options.UsageException("--first must be >= 0 (0: all queries), got " + first);
+    if (first > 0 && first < queries.size()) {
+      queries = Splits.first(queries, first).withName(queries.name());
+      label += " (first " + first + ")";
+    }
+    queries = queries.to(config.dataType());
+    DataSource source = DataSource.of(train, data.queries().withName(spec.name() + "-queries"));
+    // The recorded run as it is: a finished run is loaded, not trained (its data checked against the recorded fingerprints).
+    TrainResult run = Trainer.train(config, source, TrainOptions.recorded(dir).resume(true).keep(Keep.CHECKPOINTS));
+    AttributionTask task = new AttributionTask(run.model(), config.lossFunction(), spec.measurementFunction(), train, queries);
+    return new ScoreSession(dir, spec, run, source, task, o, label);
+  }
+
+  long parameterCount() {
+    long n = 0;
+    for (Tensor t : params) n += t.numel();
+    return n;
+  }
+
+  int checkpointCount() {
+    return run.record().segments().stream().mapToInt(g -> g.checkpointSteps().length).sum();
+  }
+
+  SourceInputs sourceInputs() {
+    if (sourceInputs == null) sourceInputs = SourceInputs.of(run.trajectory(), task);
+    return sourceInputs;
+  }
+
+  /** The recorded segments, merged to L per stage with {@code --segments L} (MethodCatalog.segments). */
+  SourceInputs sourceSegments(Options o) {
+    int l = o.getInt("segments", Integer.MAX_VALUE);
+    if (l < 1) throw new Options.UsageException("--segments must be >= 1, got " + l);
+    return MethodCatalog.segments(sourceInputs(), l);
+  }
+
+  Context context() {
+    // No experiment setting here: a recorded run, its data and the thread count are all the methods use.
+    return new Context(null, run, task, task.measurement(), task.train(), task.queries(), null, source, threads, dir);
+  }
+}
