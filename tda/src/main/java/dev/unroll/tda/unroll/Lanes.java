@@ -29,11 +29,14 @@ abstract class Lanes<A> {
   /** z = x∘y + u∘v over n elements (y null: x + u∘v). */
   abstract void mulAdd(A x, A y, A u, A v, A z, int zo, int n);
 
-  /** z[j, :] += c for each of the rows of z [rows × width]. */
-  abstract void addToRows(A z, int rows, int width, A c, int co);
+  /** z[o, :] += c[co + o] for each of the rows o of z [rows × width]. */
+  abstract void addToEachRow(A z, int rows, int width, A c, int co);
 
-  /** acc[j] += ⟨x[j, :], y[j, :]⟩ for x, y [rows × width]. */
-  abstract void rowDots(A x, A y, int rows, int width, double[] acc);
+  /** acc[j] += Σ_o x[o, j]·y[o, j] for x, y [rows × width]: the dot products of their columns. */
+  abstract void columnDots(A x, A y, int rows, int width, double[] acc);
+
+  /** z = xᵀ: z[c, r] = x[r, c] for x [rows × cols]. */
+  abstract void transpose(A x, int rows, int cols, A z);
 
   /** t[o] += Σⱼ x[j, o] for x [rows × width]. */
   abstract void columnSumsInto(A x, int rows, int width, A t, int to);
@@ -59,16 +62,16 @@ abstract class Lanes<A> {
       for (int i = 0; i < n; i++) z[zo + i] = (y == null ? x[i] : x[i] * y[i]) + u[i] * v[i];
     }
 
-    @Override void addToRows(double[] z, int rows, int width, double[] c, int co) {
-      for (int j = 0; j < rows; j++) for (int o = 0; o < width; o++) z[j * width + o] += c[co + o];
+    @Override void addToEachRow(double[] z, int rows, int width, double[] c, int co) {
+      for (int o = 0; o < rows; o++) for (int j = 0; j < width; j++) z[o * width + j] += c[co + o];
     }
 
-    @Override void rowDots(double[] x, double[] y, int rows, int width, double[] acc) {
-      for (int j = 0; j < rows; j++) {
-        double s = 0;
-        for (int o = j * width; o < (j + 1) * width; o++) s += x[o] * y[o];
-        acc[j] += s;
-      }
+    @Override void columnDots(double[] x, double[] y, int rows, int width, double[] acc) {
+      for (int o = 0; o < rows; o++) for (int j = 0; j < width; j++) acc[j] += x[o * width + j] * y[o * width + j];
+    }
+
+    @Override void transpose(double[] x, int rows, int cols, double[] z) {
+      for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) z[c * rows + r] = x[r * cols + c];
     }
 
     @Override void columnSumsInto(double[] x, int rows, int width, double[] t, int to) {
@@ -108,16 +111,16 @@ abstract class Lanes<A> {
       for (int i = 0; i < n; i++) z[zo + i] = (y == null ? x[i] : x[i] * y[i]) + u[i] * v[i];
     }
 
-    @Override void addToRows(float[] z, int rows, int width, float[] c, int co) {
-      for (int j = 0; j < rows; j++) for (int o = 0; o < width; o++) z[j * width + o] += c[co + o];
+    @Override void addToEachRow(float[] z, int rows, int width, float[] c, int co) {
+      for (int o = 0; o < rows; o++) for (int j = 0; j < width; j++) z[o * width + j] += c[co + o];
     }
 
-    @Override void rowDots(float[] x, float[] y, int rows, int width, double[] acc) {
-      for (int j = 0; j < rows; j++) {
-        double s = 0;
-        for (int o = j * width; o < (j + 1) * width; o++) s += (double) x[o] * y[o];
-        acc[j] += s;
-      }
+    @Override void columnDots(float[] x, float[] y, int rows, int width, double[] acc) {
+      for (int o = 0; o < rows; o++) for (int j = 0; j < width; j++) acc[j] += (double) x[o * width + j] * y[o * width + j];
+    }
+
+    @Override void transpose(float[] x, int rows, int cols, float[] z) {
+      for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) z[c * rows + r] = x[r * cols + c];
     }
 
     @Override void columnSumsInto(float[] x, int rows, int width, float[] t, int to) {

@@ -239,7 +239,8 @@ final class MlpStepHvp {
     private final Lanes<A> k;
     /** hs[l] = [h_{l−1}; ḣ_{l−1}] [2B, in] (l = 0: h_0 alone); ds[l] = [δ̇_l; δ_l] [2B, out] (l = 0: δ̇_0 alone). */
     private final A[] hs, ds;
-    private final A[] ws, d1s, e2s, dHats, zDots;
+    /** dHatTs[l] = δ̂_lᵀ [out, B]; zTs[l] one direction's ż_lᵀ [out, B], zDots[l] the same as [B, out]. */
+    private final A[] ws, d1s, e2s, dHatTs, zTs, zDots;
     private final A back;
     private final double[] d, scale;
 
@@ -252,7 +253,8 @@ final class MlpStepHvp {
       ws = (A[]) new Object[nl];
       d1s = (A[]) new Object[nl];
       e2s = (A[]) new Object[nl];
-      dHats = (A[]) new Object[nl];
+      dHatTs = (A[]) new Object[nl];
+      zTs = (A[]) new Object[nl];
       zDots = (A[]) new Object[nl];
       int widest = 0;
       try (var off = GradMode.off()) {
@@ -260,7 +262,9 @@ final class MlpStepHvp {
           int out = w[l].dim(0), in = w[l].dim(1);
           widest = Math.max(widest, in);
           ws[l] = k.storage(w[l]);
-          dHats[l] = k.storage(dHat[l].owning());
+          dHatTs[l] = k.alloc(out * nb);
+          k.transpose(k.storage(dHat[l].owning()), nb, out, dHatTs[l]);
+          zTs[l] = k.alloc(out * nb);
           zDots[l] = k.alloc(nb * out);
           if (d1[l] != null) d1s[l] = k.storage(d1[l].owning());
           if (d2[l] != null) e2s[l] = k.storage(eps[l].mul(d2[l]).owning());
@@ -285,12 +289,15 @@ final class MlpStepHvp {
       java.util.Arrays.fill(d, 0);
       for (int l = 0; l < nl; l++) {
         int out = w[l].dim(0), in = w[l].dim(1);
-        A z = zDots[l];
-        // ż_l = h_{l−1}·V_lᵀ + c_l (+ ḣ_{l−1}·W_lᵀ below), Dⱼ from the first two terms alone.
-        k.gemm(false, true, nb, out, in, hs[l], 0, in, k.storage(directions.get(layers.weight()[l])), q * out * in, in, z, 0, out, false);
-        if (layers.bias()[l] >= 0) k.addToRows(z, nb, out, k.storage(directions.get(layers.bias()[l])), q * out);
-        k.rowDots(z, dHats[l], nb, out, d);
-        if (l > 0) k.gemm(false, true, nb, out, in, hs[l], nb * in, in, ws[l], 0, in, z, 0, out, true);
+        // ż_lᵀ = V_l·h_{l−1}ᵀ + c_l (+ W_l·ḣ_{l−1}ᵀ below), Dⱼ from the first two terms alone. Computed
+        // transposed so that V_l and W_l, the large operands, are the products' A, which the GEMM
+        // reads in place, rather than their B, which it would pack (with a gather, transposed) per call.
+        A zt = zTs[l], z = zDots[l];
+        k.gemm(false, true, out, nb, in, k.storage(directions.get(layers.weight()[l])), q * out * in, in, hs[l], 0, in, zt, 0, nb, false);
+        if (layers.bias()[l] >= 0) k.addToEachRow(zt, out, nb, k.storage(directions.get(layers.bias()[l])), q * out);
+        k.columnDots(zt, dHatTs[l], out, nb, d);
+        if (l > 0) k.gemm(false, true, out, nb, in, ws[l], 0, in, hs[l], nb * in, in, zt, 0, nb, true);
+        k.transpose(zt, out, nb, z);
         if (l + 1 < nl) k.mul(z, 0, d1s[l], hs[l + 1], nb * out, nb * out);
       }
       for (int j = 0; j < nb; j++) dots[q * nb + j] = d[j] / nb;
