@@ -62,9 +62,10 @@ final class BatchedSweep extends ReverseSweep {
       MlpStepHvp hvp = new MlpStepHvp(layers, thetaK, b.x(), b.y(), wv, loss);
       // Query by query, so that its slices stay in cache from the optimizer's adjoint to the
       // products: (a_θ, a_σ) ← (b_θ, b_σ) in place, b_g into bG; then a_θ += H_k·b_g, also in place.
+      MlpStepHvp.Worker worker = hvp.worker();
       for (int q = 0; q < nq; q++) {
         vjp.applyInPlace(aTheta, aState, bG, q, nq);
-        hvp.accumulate(q, bG, aTheta, dw);
+        worker.accumulate(q, bG, aTheta, dw);
       }
       trace(k, aTheta);
       for (int i = 0; i < nq; i++) accumulate(s, i, batchRows, wv, dw, i * batchRows.length);

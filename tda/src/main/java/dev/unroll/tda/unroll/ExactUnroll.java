@@ -89,10 +89,8 @@ public final class ExactUnroll {
 
     /**
      * Queries split evenly among {@code threads} sweeps, each block as large as
-     * {@link #AUTO_BLOCK_BYTES} of adjoints allows (queryBlock 0). Larger blocks replay the trajectory
-     * and the steps' primal passes fewer times and make longer products: on FashionMNIST-N (567 434
-     * parameters, float32, 100 queries, 2 threads) blocks of 8, 16, 25 and 50 queries took 85–89, 65,
-     * 60 and 66 s; on Concrete the block size made no difference beyond the noise.
+     * {@link #automaticBlockBytes} of adjoints allows (queryBlock 0). Larger blocks replay the
+     * trajectory and the steps' primal passes fewer times.
      */
     public static Options automatic(int threads) {
       return new Options(0, threads, null, false);
@@ -178,7 +176,7 @@ public final class ExactUnroll {
     MlpStepHvp.Layers batched = route == Route.BEST ? batchedLayers(probe, trajectory) : null;
     boolean generic = route == Route.GRAPH;
     int perThread = (nq + options.threads() - 1) / options.threads();
-    int block = Math.max(1, Math.min(options.queryBlock() > 0 ? options.queryBlock() : automaticBlock(probe, sweepType), perThread));
+    int block = Math.max(1, Math.min(options.queryBlock() > 0 ? options.queryBlock() : automaticBlock(probe, sweepType, options.threads()), perThread));
     if (options.queryBlock() == 0) {
       // As many blocks as a multiple of the threads, evenly filled: no thread waits on a last short round.
       int count = (nq + block - 1) / block;
@@ -242,15 +240,32 @@ public final class ExactUnroll {
     return new Result(List.copyOf(out), List.copyOf(specs), norms);
   }
 
-  /** Adjoint memory of one automatic block ({@link Options#automatic}): its [Q, P] stacks and a product's worth more. */
+  /**
+   * Adjoint memory of one automatic block ({@link Options#automatic}) at least: its [Q, P] stacks
+   * and a product's worth more. With a larger heap a block may take a sixth of it divided among the
+   * threads ({@link #automaticBlockBytes}).
+   */
   static final long AUTO_BLOCK_BYTES = 192L << 20;
 
-  /** The queries whose a_θ, a_σ, b_g and one more [P] vector in the sweep's dtype fit in {@link #AUTO_BLOCK_BYTES}. */
-  private static int automaticBlock(Module model, DType dt) {
+  /**
+   * The adjoint memory of one of {@code threads} concurrent blocks: {@link #AUTO_BLOCK_BYTES}, or a
+   * sixth of the heap shared among the threads where that is more. Each block replays the trajectory
+   * and runs every step's primal pass once, so fewer, larger blocks do less of both: on
+   * FashionMNIST-N (a 6 GiB heap, 2 threads, the queries one at a time within each step) one block
+   * of 50 per thread took 52.5 s where three of 17 took 58.2 s (one run each), the replay 11.6 s of the threads'
+   * time against 19.4 s. A sixth leaves under a 2 GiB heap the 192 MB that ran there, beside each
+   * sweep's replay cache.
+   */
+  static long automaticBlockBytes(int threads, long maxHeap) {
+    return Math.max(AUTO_BLOCK_BYTES, maxHeap / 6 / Math.max(1, threads));
+  }
+
+  /** The queries whose a_θ, a_σ, b_g and one more [P] vector in the sweep's dtype fit in {@link #automaticBlockBytes}. */
+  private static int automaticBlock(Module model, DType dt, int threads) {
     long p = 0;
     for (var param : model.parameters()) p += param.value().numel();
     long perQuery = Math.max(1, p * (dt == DType.F64 ? 8 : 4) * 4);
-    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, AUTO_BLOCK_BYTES / perQuery));
+    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, automaticBlockBytes(threads, Runtime.getRuntime().maxMemory()) / perQuery));
   }
 
   /**

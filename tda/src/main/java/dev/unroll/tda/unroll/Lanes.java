@@ -11,6 +11,9 @@ import dev.unroll.autodiff.Tensor;
  * Sums over rows or columns run in double precision and are rounded once.
  */
 abstract class Lanes<A> {
+  /** Side of the square tiles a transpose moves at a time, so that its strided writes stay within a few cache lines per tile. */
+  private static final int TILE = 16;
+
   static Lanes<?> of(DType dt) {
     return dt == DType.F64 ? F64 : F32;
   }
@@ -71,7 +74,13 @@ abstract class Lanes<A> {
     }
 
     @Override void transpose(double[] x, int rows, int cols, double[] z) {
-      for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) z[c * rows + r] = x[r * cols + c];
+      for (int r0 = 0; r0 < rows; r0 += TILE) {
+        int r1 = Math.min(rows, r0 + TILE);
+        for (int c0 = 0; c0 < cols; c0 += TILE) {
+          int c1 = Math.min(cols, c0 + TILE);
+          for (int r = r0; r < r1; r++) for (int c = c0; c < c1; c++) z[c * rows + r] = x[r * cols + c];
+        }
+      }
     }
 
     @Override void columnSumsInto(double[] x, int rows, int width, double[] t, int to) {
@@ -120,7 +129,13 @@ abstract class Lanes<A> {
     }
 
     @Override void transpose(float[] x, int rows, int cols, float[] z) {
-      for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) z[c * rows + r] = x[r * cols + c];
+      for (int r0 = 0; r0 < rows; r0 += TILE) {
+        int r1 = Math.min(rows, r0 + TILE);
+        for (int c0 = 0; c0 < cols; c0 += TILE) {
+          int c1 = Math.min(cols, c0 + TILE);
+          for (int r = r0; r < r1; r++) for (int c = c0; c < c1; c++) z[c * rows + r] = x[r * cols + c];
+        }
+      }
     }
 
     @Override void columnSumsInto(float[] x, int rows, int width, float[] t, int to) {

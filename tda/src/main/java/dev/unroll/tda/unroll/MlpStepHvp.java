@@ -100,8 +100,6 @@ final class MlpStepHvp {
   /** Per-example loss Hessians ∇²ℓ(z_L[j]) as [B][dL·dL], row-major. */
   private final double[][] lossHessian;
   private final Tensor rowScale;
-  /** Built on the first direction. */
-  private DirectionPass<?> pass;
 
   /**
    * The primal pass of the step at parameters {@code theta} (in the model's parameter order) on the
@@ -206,28 +204,35 @@ final class MlpStepHvp {
     return new Products(hv, Tensor.of(dots, nq, nb));
   }
 
-  /** target += H·V and dots for every direction in turn: {@link #accumulate(int, List, List, double[])} for q = 0 … Q−1. */
+  /** target += H·V and dots for every direction in turn, by one {@link #worker()}. */
   void accumulate(List<Tensor> directions, List<Tensor> target, double[] dots) {
     int nq = directions.get(0).dim(0);
-    for (int q = 0; q < nq; q++) accumulate(q, directions, target, dots);
+    Worker w = worker();
+    for (int q = 0; q < nq; q++) w.accumulate(q, directions, target, dots);
   }
 
   /**
-   * target_q += H·V_q and dots[q·B + j] = Dⱼ for direction q, with V and target stacked per
-   * parameter as [Q, ...parameter shape] (contiguous CPU tensors owning their storage, of the
-   * primal's dtype).
-   *
-   * <p>One direction at a time, so that its slices of V and of the target (and, in the sweep, of the
-   * optimizer's adjoints, updated just before) stay in the core's cache through its six products per
-   * layer, each a GEMM of the batch's size; stacking all directions' tangents made the products with W
-   * single GEMMs but streamed every [Q, out, in] stack through memory four times per step.
-   * δ_lᵀ·ḣ_{l−1} and δ̇_lᵀ·h_{l−1} are one product of depth 2B over the stacked rows [δ̇_l; δ_l] and
-   * [h_{l−1}; ḣ_{l−1}].
+   * One direction at a time: {@link Worker#accumulate}. Workers share this step's primal pass and
+   * hold their own scratch, so that threads working on different directions each take one.
    */
-  void accumulate(int q, List<Tensor> directions, List<Tensor> target, double[] dots) {
-    if (directions.size() != np || target.size() != np) throw new IllegalArgumentException(directions.size() + " direction and " + target.size() + " target blocks for " + np + " parameters");
-    if (pass == null) pass = passOf(Lanes.of(h[0].dtype()));
-    pass.run(q, directions, target, dots);
+  Worker worker() {
+    return passOf(Lanes.of(h[0].dtype()));
+  }
+
+  interface Worker {
+    /**
+     * target_q += H·V_q and dots[q·B + j] = Dⱼ for direction q, with V and target stacked per
+     * parameter as [Q, ...parameter shape] (contiguous CPU tensors owning their storage, of the
+     * primal's dtype).
+     *
+     * <p>One direction at a time, so that its slices of V and of the target (and, in the sweep, of
+     * the optimizer's adjoints, updated just before) stay in the core's cache through its six products
+     * per layer, each a GEMM of the batch's size; stacking all directions' tangents made the products
+     * with W single GEMMs but streamed every [Q, out, in] stack through memory four times per step.
+     * δ_lᵀ·ḣ_{l−1} and δ̇_lᵀ·h_{l−1} are one product of depth 2B over the stacked rows [δ̇_l; δ_l] and
+     * [h_{l−1}; ḣ_{l−1}].
+     */
+    void accumulate(int q, List<Tensor> directions, List<Tensor> target, double[] dots);
   }
 
   private <A> DirectionPass<A> passOf(Lanes<A> k) {
@@ -235,7 +240,7 @@ final class MlpStepHvp {
   }
 
   /** The step's primal arrays in the layout of the per-direction products, and one direction's tangents. */
-  private final class DirectionPass<A> {
+  private final class DirectionPass<A> implements Worker {
     private final Lanes<A> k;
     /** hs[l] = [h_{l−1}; ḣ_{l−1}] [2B, in] (l = 0: h_0 alone); ds[l] = [δ̇_l; δ_l] [2B, out] (l = 0: δ̇_0 alone). */
     private final A[] hs, ds;
@@ -284,7 +289,9 @@ final class MlpStepHvp {
       scale = rowScale.toDoubleArray();
     }
 
-    void run(int q, List<Tensor> directions, List<Tensor> target, double[] dots) {
+    @Override
+    public void accumulate(int q, List<Tensor> directions, List<Tensor> target, double[] dots) {
+      if (directions.size() != np || target.size() != np) throw new IllegalArgumentException(directions.size() + " direction and " + target.size() + " target blocks for " + np + " parameters");
       int nl = layers.size();
       java.util.Arrays.fill(d, 0);
       for (int l = 0; l < nl; l++) {

@@ -245,6 +245,28 @@ class ExactUnrollTest {
   }
 
   /**
+   * The batched sweep shares each step's queries among the threads, each query wholly on one: the
+   * scores are the same bits on one thread or two, in one block or in blocks of 2 (float64 and float32).
+   */
+  @Test
+  void batchedSweepIsBitIdenticalAcrossThreadsAndBlocks() {
+    for (DType dt : new DType[] {DType.F64, DType.F32}) {
+      RunConfig c = twoStage();
+      c = RunConfig.of(c.model(), "mse", dt, 3, c.stages());
+      TrainResult run = Trainer.train(c, DATA, TrainOptions.inMemory().keep(Keep.CHECKPOINTS));
+      ExactUnroll.Result one = ExactUnroll.scores(run.trajectory(), QUERIES, F, new ExactUnroll.Options(0, 1), ExactUnroll.Route.BEST);
+      for (ExactUnroll.Options o : List.of(new ExactUnroll.Options(0, 2), new ExactUnroll.Options(2, 2))) {
+        ExactUnroll.Result other = ExactUnroll.scores(run.trajectory(), QUERIES, F, o, ExactUnroll.Route.BEST);
+        for (int s = 0; s < 2; s++) {
+          for (int q = 0; q < QUERIES.size(); q++) {
+            assertArrayEquals(one.stage(s).values()[q], other.stage(s).values()[q], dt + " " + o + " stage " + s + " query " + q);
+          }
+        }
+      }
+    }
+  }
+
+  /**
    * The batched sweep for MLPs against the per-query sweep: two stages (heavy ball, then Nesterov with
    * a step schedule), weight decay, a weighted first stage with weights 0 and 2, blocks of 2 queries on
    * 2 threads, and the traced adjoint norms; in float64 and with a float32 run swept in float32.
