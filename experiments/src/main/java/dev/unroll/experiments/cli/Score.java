@@ -66,7 +66,7 @@ public final class Score {
     METHODS.put("if-diagonal", "influence with a diagonal curvature [--fisher] [--damping]");
     METHODS.put("if-kfac", "K-FAC influence [--fisher] [--damping]");
     METHODS.put("if-ekfac", "EK-FAC influence [--fisher] [--damping]");
-    METHODS.put("unroll", "exact unrolled differentiation of the recorded run [--threads N] [--query-block B (0: sized to 192 MB of adjoints per block)]");
+    METHODS.put("unroll", "exact unrolled differentiation of the recorded run [--threads N] [--query-block B (0: sized to 192 MB of adjoints per block, or a sixth of the heap among the threads)]");
     METHODS.put("source", "SOURCE [--segments L] [--curvature ekfac|kfac|hessian|fisher] [--form exponential|power] [--fisher]");
     METHODS.put("fast-source", "Fast-Source: SOURCE at each segment's mean parameters (same options)");
   }
