@@ -28,7 +28,12 @@ final class JitWarmup {
     String name = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
     Supplier<?> m = methods.get(name);
     if (m == null) throw new IllegalStateException("no warm-up for benchmark method " + name + "; known: " + methods.keySet());
+    run(() -> bh.consume(m.get()));
+  }
+
+  /** Calls {@code method} until {@link #MAX_CALLS} calls or {@link #MAX_MILLIS} have passed. */
+  static void run(Runnable method) {
     long end = System.nanoTime() + MAX_MILLIS * 1_000_000;
-    for (int i = 0; i < MAX_CALLS && System.nanoTime() < end; i++) bh.consume(m.get());
+    for (int i = 0; i < MAX_CALLS && System.nanoTime() < end; i++) method.run();
   }
 }

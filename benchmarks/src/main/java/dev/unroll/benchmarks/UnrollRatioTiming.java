@@ -31,9 +31,8 @@ public final class UnrollRatioTiming {
     TrainResult trained = Parallel.withThreads(threads, () -> t.train(1));
     AttributionTask at = t.attributionTask(trained);
     int queries = at.queries().size();
-    // The training run's code warmed as JitWarmup warms it for the JMH benchmarks (its one call per round would not).
-    long end = System.nanoTime() + JitWarmup.MAX_MILLIS * 1_000_000;
-    for (int i = 0; i < JitWarmup.MAX_CALLS && System.nanoTime() < end; i++) Parallel.withThreads(threads, () -> t.train(1));
+    // The training run's code warmed as for the JMH benchmarks (five calls per round would not).
+    JitWarmup.run(() -> Parallel.withThreads(threads, () -> t.train(1)));
     List<Double> train = new ArrayList<>(), unroll = new ArrayList<>(), per100 = new ArrayList<>();
     for (int r = 0; r < warm + rounds; r++) {
       List<Double> runs = new ArrayList<>();

@@ -27,10 +27,10 @@ abstract class Lanes<A> {
   abstract void gemm(boolean ta, boolean tb, int m, int n, int k, A a, int aOff, int lda, A b, int bOff, int ldb, A c, int cOff, int ldc, boolean accumulate);
 
   /** z = x∘y over n elements, or z = x where y is null. */
-  abstract void mul(A x, int xo, A y, A z, int zo, int n);
+  abstract void mul(A x, A y, A z, int zo, int n);
 
   /** z = x∘y + u∘v over n elements (y null: x + u∘v). */
-  abstract void mulAdd(A x, A y, A u, A v, A z, int zo, int n);
+  abstract void mulAdd(A x, A y, A u, A v, A z, int n);
 
   /** z[o, :] += c[co + o] for each of the rows o of z [rows × width]. */
   abstract void addToEachRow(A z, int rows, int width, A c, int co);
@@ -56,13 +56,13 @@ abstract class Lanes<A> {
       SimdGemm.gemm(ta, tb, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc);
     }
 
-    @Override void mul(double[] x, int xo, double[] y, double[] z, int zo, int n) {
-      if (y == null) System.arraycopy(x, xo, z, zo, n);
-      else for (int i = 0; i < n; i++) z[zo + i] = x[xo + i] * y[i];
+    @Override void mul(double[] x, double[] y, double[] z, int zo, int n) {
+      if (y == null) System.arraycopy(x, 0, z, zo, n);
+      else for (int i = 0; i < n; i++) z[zo + i] = x[i] * y[i];
     }
 
-    @Override void mulAdd(double[] x, double[] y, double[] u, double[] v, double[] z, int zo, int n) {
-      for (int i = 0; i < n; i++) z[zo + i] = (y == null ? x[i] : x[i] * y[i]) + u[i] * v[i];
+    @Override void mulAdd(double[] x, double[] y, double[] u, double[] v, double[] z, int n) {
+      for (int i = 0; i < n; i++) z[i] = (y == null ? x[i] : x[i] * y[i]) + u[i] * v[i];
     }
 
     @Override void addToEachRow(double[] z, int rows, int width, double[] c, int co) {
@@ -111,13 +111,13 @@ abstract class Lanes<A> {
       SimdGemm.gemm(ta, tb, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, acc);
     }
 
-    @Override void mul(float[] x, int xo, float[] y, float[] z, int zo, int n) {
-      if (y == null) System.arraycopy(x, xo, z, zo, n);
-      else for (int i = 0; i < n; i++) z[zo + i] = x[xo + i] * y[i];
+    @Override void mul(float[] x, float[] y, float[] z, int zo, int n) {
+      if (y == null) System.arraycopy(x, 0, z, zo, n);
+      else for (int i = 0; i < n; i++) z[zo + i] = x[i] * y[i];
     }
 
-    @Override void mulAdd(float[] x, float[] y, float[] u, float[] v, float[] z, int zo, int n) {
-      for (int i = 0; i < n; i++) z[zo + i] = (y == null ? x[i] : x[i] * y[i]) + u[i] * v[i];
+    @Override void mulAdd(float[] x, float[] y, float[] u, float[] v, float[] z, int n) {
+      for (int i = 0; i < n; i++) z[i] = (y == null ? x[i] : x[i] * y[i]) + u[i] * v[i];
     }
 
     @Override void addToEachRow(float[] z, int rows, int width, float[] c, int co) {

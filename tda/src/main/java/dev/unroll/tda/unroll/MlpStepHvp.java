@@ -305,7 +305,7 @@ final class MlpStepHvp {
         k.columnDots(zt, dHatTs[l], out, nb, d);
         if (l > 0) k.gemm(false, true, out, nb, in, ws[l], 0, in, hs[l], nb * in, in, zt, 0, nb, true);
         k.transpose(zt, out, nb, z);
-        if (l + 1 < nl) k.mul(z, 0, d1s[l], hs[l + 1], nb * out, nb * out);
+        if (l + 1 < nl) k.mul(z, d1s[l], hs[l + 1], nb * out, nb * out);
       }
       for (int j = 0; j < nb; j++) dots[q * nb + j] = d[j] / nb;
       int dl = w[nl - 1].dim(0);
@@ -318,8 +318,8 @@ final class MlpStepHvp {
         // δ̇_{l−1} = (δ̇_l·W_l + δ_l·V_l)∘φ'(z_{l−1}) + ż_{l−1}∘(ε_{l−1}∘φ''(z_{l−1})).
         k.gemm(false, false, nb, in, out, ds[l], 0, out, ws[l], 0, in, back, 0, in, false);
         k.gemm(false, false, nb, in, out, ds[l], nb * out, out, k.storage(directions.get(layers.weight()[l])), q * out * in, in, back, 0, in, true);
-        if (e2s[l - 1] != null) k.mulAdd(back, d1s[l - 1], zDots[l - 1], e2s[l - 1], ds[l - 1], 0, nb * in);
-        else k.mul(back, 0, d1s[l - 1], ds[l - 1], 0, nb * in);
+        if (e2s[l - 1] != null) k.mulAdd(back, d1s[l - 1], zDots[l - 1], e2s[l - 1], ds[l - 1], nb * in);
+        else k.mul(back, d1s[l - 1], ds[l - 1], 0, nb * in);
       }
     }
   }
