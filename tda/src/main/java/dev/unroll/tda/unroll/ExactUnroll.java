@@ -252,8 +252,8 @@ public final class ExactUnroll {
    * sixth of the heap shared among the threads where that is more. Each block replays the trajectory
    * and runs every step's primal pass once, so fewer, larger blocks do less of both: on
    * FashionMNIST-N (100 queries, 2 threads, the default heap of a 23 GB machine) one block of 50 per
-   * thread took 48.2 / 43.7 s where three of 17 took 58.2 / 54.5 s, alternated (`./unroll score --run
-   * runs/fashion-mnist-n-quick/run --method unroll --data ../shared/data` without and with
+   * thread took 48.2 / 43.7 s where three of 17 took 58.2 / 54.5 s, alternated ({@code ./unroll score --run
+   * runs/fashion-mnist-n-quick/run --method unroll --data ../shared/data} without and with
    * {@code --query-block 17}). A sixth leaves under a 2 GiB heap the 192 MB that ran there, beside each
    * sweep's replay cache.
    */
