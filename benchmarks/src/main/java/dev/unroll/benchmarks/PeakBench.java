@@ -1,6 +1,7 @@
 package dev.unroll.benchmarks;
 
 import dev.unroll.autodiff.Parallel;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
@@ -48,10 +49,24 @@ public class PeakBench {
   }
 
   @Benchmark
-  public double fma() {
+  public double fma() throws InterruptedException {
     boolean f32 = DTypeParam.parse(dtype) == dev.unroll.autodiff.DType.F32;
-    double[] out = new double[threads];
-    Parallel.forChunks(threads, threads, c -> out[c] = f32 ? chains32() : chains64());
+    int t = Math.min(threads, Parallel.configuredThreads());
+    double[] out = new double[t];
+    // Each chunk waits until all have started: a pool thread that wakes late would otherwise find
+    // the caller already done with its chunk and claiming the next, so that the chains ran one
+    // after the other and the "t-thread peak" measured one thread's (as it did until 2026-11-24).
+    CountDownLatch started = new CountDownLatch(t);
+    Parallel.forChunks(t, t, c -> {
+      started.countDown();
+      try {
+        started.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+      out[c] = f32 ? chains32() : chains64();
+    });
     double s = 0;
     for (double v : out) s += v;
     return s;
