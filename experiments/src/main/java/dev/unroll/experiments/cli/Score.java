@@ -4,38 +4,26 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import dev.unroll.autodiff.Backends;
-import dev.unroll.autodiff.Tensor;
 import dev.unroll.autodiff.io.AtomicFiles;
 import dev.unroll.experiments.Options;
 import dev.unroll.experiments.paper.MethodCatalog;
 import dev.unroll.experiments.paper.TaskSpec;
 import dev.unroll.optim.train.TrainOptions;
 import dev.unroll.optim.train.Trainer;
-import dev.unroll.tda.AttributionTask;
-import dev.unroll.tda.Damping;
 import dev.unroll.tda.Scores;
-import dev.unroll.tda.TracIn;
-import dev.unroll.tda.curvature.FisherType;
-import dev.unroll.tda.curvature.FitOptions;
-import dev.unroll.tda.methods.GradientSimilarity;
-import dev.unroll.tda.methods.InfluenceFunctions;
-import dev.unroll.tda.methods.RepresentationSimilarity;
-import dev.unroll.tda.methods.ScoreOptions;
-import dev.unroll.tda.methods.Trak;
-import dev.unroll.tda.source.Source;
-import dev.unroll.tda.unroll.ExactUnroll;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code ./unroll score --run DIR --method NAME [--queries test|FILE] [--out FILE]}: attribution
+ * {@code ./unroll score --run DIR --method NAME [--queries test|train|FILE | --self-influence] [--out FILE]}: attribution
  * scores of a recorded training run with one method, or with every method that fits the model
- * ({@code --method all}) side by side.
+ * ({@code --method all}) side by side. With {@code --self-influence} each method instead gives every
+ * training example's self-influence τ(z_m, z_m), its own training loss being the measurement (the
+ * diagonal of the pairwise matrix with the training set as queries, computed without that matrix),
+ * as a [1 × N] score file: for mislabel detection.
  *
  * <p>The run directory is what {@code Trainer.train(config, source, TrainOptions.recorded(dir))}
  * writes (configuration, manifest, steps, checkpoints) plus the {@value TaskSpec#FILE} the
@@ -76,7 +64,7 @@ public final class Score {
       "lissa-depth", "lissa-scale", "lissa-tol", "trak-dim", "trak-models", "tracin-weighting", "layer", "similarity", "query-block", "query-chunk");
 
   public static int run(String[] args) throws Exception {
-    Options o = Options.parse(args, VALUED, Set.of("timing"));
+    Options o = Options.parse(args, VALUED, Set.of("timing", "self-influence"));
     String method = o.get("method", null);
     if (method == null) throw new Options.UsageException("score needs --method NAME; known: " + String.join(", ", METHODS.keySet()) + ", all");
     if (!method.equals("all") && !METHODS.containsKey(method)) {
@@ -85,14 +73,14 @@ public final class Score {
     String runOption = o.get("run", null);
     if (runOption == null) throw new Options.UsageException("score needs --run DIR, the directory of a recorded run (e.g. runs/concrete-quick/run)");
     ScoreSession s = ScoreSession.open(Path.of(runOption), o);
-    System.out.printf("run %s: %s, %d training examples, %d queries (%s), %d parameters, %d steps%n", s.dir, s.spec.name(), s.task.numTrain(), s.task.numQueries(),
-        s.queryLabel, s.parameterCount(), s.run.record().totalSteps());
+    System.out.printf("run %s: %s, %d training examples, %s, %d parameters, %d steps%n", s.dir, s.spec.name(), s.task.numTrain(),
+        s.selfInfluence ? "self-influence" : s.task.numQueries() + " queries (" + s.queryLabel + ")", s.parameterCount(), s.run.record().totalSteps());
     double load0 = ScoreAll.loadAverage();
     if (method.equals("all")) return ScoreAll.all(s, o, load0);
 
-    Path out = Path.of(o.get("out", "scores.npy"));
+    Path out = Path.of(o.get("out", s.selfInfluence ? "self-influence.npy" : "scores.npy"));
     long t0 = System.nanoTime();
-    Scores scores = timedCompute(method, s);
+    Scores scores = MethodScores.timedCompute(method, s);
     double seconds = (System.nanoTime() - t0) / 1e9;
     save(scores, out);
     JsonObject summary = summary(s, method, scores, seconds, out.getFileName().toString());
@@ -109,73 +97,6 @@ public final class Score {
     }
     AtomicFiles.writeString(summaryPath(out), GSON.toJson(summary) + "\n");
     return 0;
-  }
-
-  // ------------------------------------------------------------------ the methods
-
-  /** The scores of {@code method} (a name of {@link #METHODS}) on the session's run and queries. */
-  static Scores compute(String method, ScoreSession s) throws Exception {
-    Options o = s.options;
-    ScoreOptions so = ScoreOptions.defaults().withTrainBatchSize(o.getInt("batch", 128)).withQueryBatchSize(o.getInt("batch", 128))
-        .withQueryChunk(o.getInt("query-chunk", queryChunk(method, s)));
-    FitOptions fit = MethodOptions.fit(o);
-    AttributionTask task = s.task;
-    List<Tensor> p = s.params;
-    return switch (method) {
-      case "grad-dot" -> GradientSimilarity.dot(task, p, so);
-      case "grad-cos" -> GradientSimilarity.cosine(task, p, so);
-      case "tracin" -> TracIn.pairwise(s.sourceInputs(), MethodOptions.tracinWeighting(o), so);
-      case "trak" -> {
-        int m = o.getInt("trak-models", 0);
-        if (m < 0) throw new Options.UsageException("--trak-models must be >= 0, got " + m);
-        List<List<Tensor>> models = m == 0 ? List.of(p) : MethodCatalog.halfModels(s.context(), m, s.source);
-        yield Trak.scores(task, models, Trak.Options.defaults(o.getInt("trak-dim", 512)));
-      }
-      case "repsim" -> RepresentationSimilarity.scores(task, p, o.get("layer", null), MethodOptions.similarity(o), so);
-      case "if-explicit" -> MethodOptions.operator(o, InfluenceFunctions.Operator.HESSIAN) == InfluenceFunctions.Operator.HESSIAN
-          ? InfluenceFunctions.explicitHessian(task, p, fit, MethodOptions.damping(o, s, "mean:0.1"), so)
-          : InfluenceFunctions.explicitFisher(task, p, fit.withFisher(FisherType.EXPECTED), MethodOptions.damping(o, s, "mean:0.1"), so);
-      case "if-cg" -> InfluenceFunctions.conjugateGradient(task, p, MethodOptions.operator(o, InfluenceFunctions.Operator.GAUSS_NEWTON), fit, MethodOptions.damping(o, s, "learning-time"),
-          o.getDouble("cg-tol", 1e-6), o.getInt("cg-iters", 100), so);
-      case "if-lissa" -> {
-        InfluenceFunctions.Operator op = MethodOptions.operator(o, InfluenceFunctions.Operator.GAUSS_NEWTON);
-        Damping d = MethodOptions.damping(o, s, "learning-time");
-        double scale = o.getDouble("lissa-scale", Double.NaN);
-        if (Double.isNaN(scale)) scale = MethodOptions.largestEigenvalue(InfluenceFunctions.operator(op, task, p, fit).damped(MethodOptions.lambdaOf(d)), 20);
-        yield InfluenceFunctions.lissa(task, p, op, fit, d, scale, o.getDouble("lissa-tol", 1e-6), o.getInt("lissa-depth", 1000), so);
-      }
-      case "if-diagonal" -> InfluenceFunctions.diagonal(task, p, fit, MethodOptions.damping(o, s, "mean:0.1"), so);
-      case "if-kfac" -> InfluenceFunctions.kfac(task, p, fit, MethodOptions.damping(o, s, "mean:0.1"), so);
-      case "if-ekfac" -> InfluenceFunctions.ekfac(task, p, fit, MethodOptions.damping(o, s, "mean:0.1"), so);
-      case "unroll" -> ExactUnroll.scores(s.run.trajectory(), task.queries(), task.measurement(), new ExactUnroll.Options(o.getInt("query-block", 0), s.threads)).combined();
-      case "source" -> Source.pairwise(s.sourceSegments(o), MethodOptions.sourceOptions(o, fit, so));
-      case "fast-source" -> Source.pairwise(s.sourceSegments(o).fast(), MethodOptions.sourceOptions(o, fit, so));
-      default -> throw new Options.UsageException("unknown method '" + method + "'; known: " + String.join(", ", METHODS.keySet()) + ", all");
-    };
-  }
-
-  static Scores timedCompute(String method, ScoreSession s) {
-    return Backends.withCpu(Backends.cpu(), () -> {
-      try {
-        return compute(method, s);
-      } catch (Options.UsageException | IllegalArgumentException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new RuntimeException(method + ": " + e.getMessage(), e);
-      }
-    });
-  }
-
-  /**
-   * Queries scored together (0: all), so that their float64 vectors fit in 40% of the heap: SOURCE
-   * keeps one [Q, P] vector per segment plus about four for the rotations, the others about four.
-   * Each further chunk costs another sweep over the training set (per checkpoint for SOURCE), so
-   * chunks are used only where memory requires them (FashionMNIST's MLP under a 2 GiB heap).
-   */
-  static int queryChunk(String method, ScoreSession s) {
-    long perQuery = s.parameterCount() * 8L * (method.endsWith("source") ? s.run.record().segments().size() + 4 : 4);
-    long fit = (long) (Runtime.getRuntime().maxMemory() * 0.4) / Math.max(1, perQuery);
-    return fit >= s.task.numQueries() ? 0 : (int) Math.max(1, fit);
   }
 
   // ------------------------------------------------------------------ files

@@ -32,12 +32,19 @@ final class ScoreAll {
   /** {@code --method all}: exact unrolling only where parameters × steps is at most this (Concrete's MLP: 1.9·10⁷; FashionMNIST's: 1.5·10⁸). */
   static final long EXACT_PARAMETER_STEPS = 50_000_000L;
 
+  /**
+   * {@code --method all --self-influence}: exact unrolling only up to this many training examples, one
+   * reverse sweep each (Concrete's 896: about nine times its 103 queries' pairwise sweeps).
+   */
+  static final int EXACT_SELF_EXAMPLES = 1024;
+
   /** The methods of {@code --method all} that fit the session's model, in table order. */
   static List<String> fitting(ScoreSession s) {
     long p = s.parameterCount();
     boolean small = p <= SMALL_MODEL_PARAMETERS;
     List<String> m = new ArrayList<>();
-    if (p * s.run.record().totalSteps() <= EXACT_PARAMETER_STEPS) m.add("unroll");
+    boolean exact = p * s.run.record().totalSteps() <= EXACT_PARAMETER_STEPS && (!s.selfInfluence || s.task.numTrain() <= EXACT_SELF_EXAMPLES);
+    if (exact) m.add("unroll");
     m.addAll(List.of("source", "fast-source", "if-ekfac", "if-kfac", "if-diagonal"));
     if (small) m.addAll(List.of("if-explicit", "if-cg", "if-lissa"));
     m.addAll(List.of("tracin", "trak", "grad-dot", "grad-cos", "repsim"));
@@ -47,6 +54,7 @@ final class ScoreAll {
   static int all(ScoreSession s, Options o, double load0) throws Exception {
     Path out = Path.of(o.get("out", "scores"));
     if (out.getFileName().toString().endsWith(".npy")) throw new Options.UsageException("with --method all, --out names a directory (one .npy per method and summary.json), got " + out);
+    if (s.selfInfluence && o.flag("timing")) throw new Options.UsageException("--timing measures the pairwise speed targets; run it without --self-influence");
     Files.createDirectories(out);
     List<String> methods = fitting(s);
     List<String> skipped = new ArrayList<>(Score.METHODS.keySet());
@@ -56,7 +64,7 @@ final class ScoreAll {
     Map<String, Double> seconds = new LinkedHashMap<>();
     for (String m : methods) {
       long t0 = System.nanoTime();
-      Scores sc = Score.timedCompute(m, s);
+      Scores sc = MethodScores.timedCompute(m, s);
       double sec = (System.nanoTime() - t0) / 1e9;
       scores.put(m, sc);
       seconds.put(m, sec);
@@ -69,11 +77,12 @@ final class ScoreAll {
     summary.addProperty("task", s.spec.name());
     summary.addProperty("queries", s.queryLabel);
     JsonArray shape = new JsonArray();
-    shape.add(s.task.numQueries());
+    shape.add(s.selfInfluence ? 1 : s.task.numQueries());
     shape.add(s.task.numTrain());
     summary.add("shape", shape);
     summary.addProperty("parameters", s.parameterCount());
     summary.addProperty("reference", ref);
+    summary.addProperty("self_influence", s.selfInfluence);
     JsonObject ms = new JsonObject();
     StringBuilder table = new StringBuilder();
     table.append(String.format(Locale.ROOT, "%n| method | seconds | Spearman with %s |%n|---|---|---|%n", ref.equals("unroll") ? "exact unrolling" : "SOURCE"));
@@ -82,7 +91,9 @@ final class ScoreAll {
       JsonObject m = Score.summary(s, e.getKey(), e.getValue(), seconds.get(e.getKey()), e.getKey() + ".npy");
       m.addProperty("spearman_with_reference", rho);
       ms.add(e.getKey(), m);
-      table.append(String.format(Locale.ROOT, "| %s | %.2f | %.3f |%n", e.getKey(), seconds.get(e.getKey()), rho));
+      // A method whose scores are constant (the cosines' self-influence) has no rank correlation.
+      String r = Double.isNaN(rho) ? "n/a (constant)" : String.format(Locale.ROOT, "%.3f", rho);
+      table.append(String.format(Locale.ROOT, "| %s | %.2f | %s |%n", e.getKey(), seconds.get(e.getKey()), r));
     }
     summary.add("methods", ms);
     System.out.print(table);
@@ -146,7 +157,7 @@ final class ScoreAll {
 
   static double secondsOf(String method, ScoreSession s) {
     long t0 = System.nanoTime();
-    Score.timedCompute(method, s);
+    MethodScores.timedCompute(method, s);
     return (System.nanoTime() - t0) / 1e9;
   }
 

@@ -5,6 +5,7 @@ import dev.unroll.experiments.Options;
 import dev.unroll.experiments.paper.Context;
 import dev.unroll.experiments.paper.MethodCatalog;
 import dev.unroll.experiments.paper.TaskSpec;
+import dev.unroll.nn.Measurement;
 import dev.unroll.nn.data.Dataset;
 import dev.unroll.nn.data.Splits;
 import dev.unroll.optim.train.DataSource;
@@ -33,6 +34,8 @@ final class ScoreSession {
   final Options options;
   final int threads;
   final String queryLabel;
+  /** {@code --self-influence}: every method scores each training example against itself (its training loss as the measurement). */
+  final boolean selfInfluence;
   private SourceInputs sourceInputs;
 
   private ScoreSession(Path dir, TaskSpec spec, TrainResult run, DataSource source, AttributionTask task, Options options, String queryLabel) {
@@ -46,7 +49,8 @@ final class ScoreSession {
     this.options = options;
     this.threads = options.getInt("threads", Runtime.getRuntime().availableProcessors());
     if (threads < 1) throw new Options.UsageException("--threads must be >= 1, got " + threads);
-    this.queryLabel = queryLabel;
+    this.selfInfluence = options.flag("self-influence");
+    this.queryLabel = selfInfluence ? "the training set itself (self-influence)" : queryLabel;
   }
 
   static ScoreSession open(Path dir, Options o) {
@@ -64,6 +68,9 @@ final class ScoreSession {
     if (o.get("task", null) != null) spec = TaskSpec.ofExperiment(o.get("task", null));
     else if (TaskSpec.exists(dir)) spec = TaskSpec.load(dir);
     else throw new IllegalArgumentException(dir + " has no " + TaskSpec.FILE + " saying which data it trained on; pass --task NAME (concrete, concrete-early, fashion-mnist, fashion-mnist-n)");
+    if (o.flag("self-influence") && (o.get("queries", null) != null || o.get("first", null) != null)) {
+      throw new Options.UsageException("--self-influence scores every training example against itself; it takes no --queries or --first");
+    }
     TaskSpec.Data data = spec.build(o.get("data", null));
     RunConfig config = rd.config();
     Dataset train = data.train().to(config.dataType());
@@ -73,6 +80,9 @@ final class ScoreSession {
     if (queriesOption.equals("test")) {
       queries = data.queries();
       label = "test";
+    } else if (queriesOption.equals("train")) {
+      queries = train;
+      label = "train (training loss)";
     } else {
       Dataset raw = QueryFile.read(Path.of(queriesOption), spec.name() + "-file-queries", train.inputSize(),
           train.isClassification() ? 0 : train.targetDim(), train.isClassification() ? train.numClasses() : 0);
@@ -89,7 +99,9 @@ final class ScoreSession {
     DataSource source = DataSource.of(train, data.queries().withName(spec.name() + "-queries"));
     // The recorded run as it is: a finished run is loaded, not trained (its data checked against the recorded fingerprints).
     TrainResult run = Trainer.train(config, source, TrainOptions.recorded(dir).resume(true).keep(Keep.CHECKPOINTS));
-    AttributionTask task = new AttributionTask(run.model(), config.lossFunction(), spec.measurementFunction(), train, queries);
+    // The training set as queries asks about each example's own training loss: the pairwise matrix whose diagonal is the self-influence.
+    Measurement f = queriesOption.equals("train") ? Measurement.loss(config.lossFunction()) : spec.measurementFunction();
+    AttributionTask task = new AttributionTask(run.model(), config.lossFunction(), f, train, queries);
     return new ScoreSession(dir, spec, run, source, task, o, label);
   }
 

@@ -166,6 +166,33 @@ class ScoreTest {
     assertTrue(timing.has("training_seconds") && timing.has("ekfac_influence_to_training") && timing.has("source_to_ekfac_influence") && timing.has("unroll_per_100_queries_to_training"));
   }
 
+  /**
+   * Every method's {@code --self-influence} (its own route: squared norms, the preconditioned
+   * quadratic form batch by batch, SOURCE in the segments' eigenbases, one unrolled sweep per example)
+   * equals the diagonal of its N × N scores with {@code --queries train}, the training set asking
+   * about its own training loss.
+   */
+  @Test
+  void selfInfluenceIsTheDiagonalOfTheTrainingSetsScoresForEveryMethod() throws Exception {
+    Path self = dir.resolve("self"), pairs = dir.resolve("pairs");
+    assertEquals(0, score("--run", runDir.toString(), "--method", "all", "--self-influence", "--trak-dim", "16", "--threads", "2", "--out", self.toString()));
+    assertEquals(0, score("--run", runDir.toString(), "--method", "all", "--queries", "train", "--trak-dim", "16", "--threads", "2", "--out", pairs.toString()));
+    assertEquals(Score.METHODS.keySet(), json(self.resolve("summary.json")).getAsJsonObject("methods").keySet());
+    for (String m : Score.METHODS.keySet()) {
+      Scores diagonal = Scores.load(pairs.resolve(m + ".npy")), own = Scores.load(self.resolve(m + ".npy"));
+      assertEquals(48, diagonal.numQueries(), m);
+      assertTrue(own.isSelfInfluence(), m);
+      double[] want = diagonal.selfValues(), got = own.selfValues();
+      double scale = 0;
+      for (double v : want) scale = Math.max(scale, Math.abs(v));
+      assertTrue(scale > 0, m + " has a nonzero diagonal");
+      for (int i = 0; i < want.length; i++) assertEquals(want[i], got[i], 1e-9 * scale, m + ", example " + i);
+    }
+    Options.UsageException e = assertThrows(Options.UsageException.class,
+        () -> score("--run", runDir.toString(), "--method", "grad-dot", "--self-influence", "--queries", "test", "--out", dir.resolve("x.npy").toString()));
+    assertTrue(e.getMessage().contains("--self-influence"), e.getMessage());
+  }
+
   @Test
   void badInputIsNamed() throws Exception {
     Options.UsageException unknown = assertThrows(Options.UsageException.class, () -> score("--run", runDir.toString(), "--method", "influence"));

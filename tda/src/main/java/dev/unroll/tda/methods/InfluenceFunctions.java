@@ -104,7 +104,14 @@ public final class InfluenceFunctions {
   }
 
   /** Which curvature-vector product the iterative solvers use. */
-  public enum Operator { HESSIAN, GAUSS_NEWTON }
+  public enum Operator {
+    HESSIAN, GAUSS_NEWTON;
+
+    /** The name the scores' settings and method names carry: "hessian" or "gauss-newton". */
+    public String label() {
+      return this == HESSIAN ? "hessian" : "gauss-newton";
+    }
+  }
 
   /** The curvature-vector product of {@code which} at {@code params}. */
   public static LinearOperator operator(Operator which, AttributionTask task, List<Tensor> params, FitOptions fit) {
@@ -113,16 +120,12 @@ public final class InfluenceFunctions {
 
   /** Conjugate-gradient influence on Hessian- or Gauss-Newton-vector products. */
   public static Scores conjugateGradient(AttributionTask task, List<Tensor> params, Operator which, FitOptions fit, Damping damping, double tol, int maxIter, ScoreOptions o) {
-    return pairwise(task, params, Preconditioners.conjugateGradient(operator(which, task, params, fit), name(which), damping, tol, maxIter), o);
+    return pairwise(task, params, Preconditioners.conjugateGradient(operator(which, task, params, fit), which.label(), damping, tol, maxIter), o);
   }
 
   /** LiSSA influence on Hessian- or Gauss-Newton-vector products. */
   public static Scores lissa(AttributionTask task, List<Tensor> params, Operator which, FitOptions fit, Damping damping, double scale, double tol, int maxIter, ScoreOptions o) {
-    return pairwise(task, params, Preconditioners.lissa(operator(which, task, params, fit), name(which), damping, scale, tol, maxIter), o);
-  }
-
-  private static String name(Operator which) {
-    return which == Operator.HESSIAN ? "hessian" : "gauss-newton";
+    return pairwise(task, params, Preconditioners.lissa(operator(which, task, params, fit), which.label(), damping, scale, tol, maxIter), o);
   }
 
   // ------------------------------------------------------------------ shared

@@ -154,6 +154,55 @@ public final class ExactUnroll {
   }
 
   /**
+   * Training examples asking about themselves per call of {@link #scores} in {@link #selfInfluence}:
+   * only a [chunk × N] block of pairwise scores per stage is held at a time.
+   */
+  static final int SELF_CHUNK = 1024;
+
+  /**
+   * Self-influence of every training example: with the measurement f = L(z_m, ·), its own training
+   * loss at θ_T,
+   * <pre>  τ(z_m, z_m) = −∂L(z_m, θ_T)/∂w_m,</pre>
+   * w_m being z_m's loss weight in every stage (its removal from the whole run): the diagonal of
+   * {@link Result#combined()} with the training set as queries. That is one reverse sweep per
+   * training example, N sweeps where pairwise scores take Q; the examples are taken
+   * {@value #SELF_CHUNK} at a time.
+   *
+   * @throws IllegalArgumentException when the stages train on different data (an example's
+   *     removal from the run is then not one column)
+   */
+  public static Scores selfInfluence(Trajectory trajectory, Options options) {
+    return selfInfluence(trajectory, options, SELF_CHUNK);
+  }
+
+  /** {@link #selfInfluence(Trajectory, Options)} with {@code chunk} examples per call of {@link #scores}. */
+  static Scores selfInfluence(Trajectory trajectory, Options options, int chunk) {
+    if (chunk < 1) throw new IllegalArgumentException("chunk must be ≥ 1, got " + chunk);
+    RunConfig cfg = trajectory.record().config();
+    for (int s = 1; s < cfg.numStages(); s++) {
+      if (!cfg.stage(s).data().equals(cfg.stage(0).data())) {
+        throw new IllegalArgumentException("self-influence needs every stage to train on the same data: stage " + cfg.stage(0).name() + " trains on "
+            + cfg.stage(0).data() + ", stage " + cfg.stage(s).name() + " on " + cfg.stage(s).data());
+      }
+    }
+    Dataset train = trajectory.stageData().get(0);
+    Measurement f = Measurement.loss(cfg.lossFunction());
+    int n = train.size();
+    double[] self = new double[n];
+    Map<String, String> settings = Map.of();
+    for (int from = 0; from < n; from += chunk) {
+      int[] rows = new int[Math.min(chunk, n - from)];
+      for (int i = 0; i < rows.length; i++) rows[i] = from + i;
+      Scores part = scores(trajectory, train.subset(rows), f, options).combined();
+      for (int i = 0; i < rows.length; i++) self[rows[i]] = part.get(i, rows[i]);
+      settings = part.settings();
+    }
+    Map<String, String> s = new LinkedHashMap<>(settings);
+    s.put("queries", "the training set itself (" + n + ")");
+    return Scores.selfInfluence("exact-unroll", self, s);
+  }
+
+  /**
    * How a sweep differentiates each step. BEST: {@link BatchedSweep} where the model is an MLP
    * trained by SGD on the CPU ({@link MlpStepHvp#layers}), else PER_QUERY. PER_QUERY: a
    * double-backward pass per query through the step's gradient graph, SGD's adjoint in closed form

@@ -325,4 +325,45 @@ class ExactUnrollTest {
       assertEquals(fd, all.get(q, 5), 1e-6 * Math.abs(fd));
     }
   }
+
+  /**
+   * Self-influence against its definition: τ(z_m, z_m) = −d L(z_m, θ_T)/d w_m with w_m z_m's loss
+   * weight in both stages, by central differences of retraining (the measurement being each
+   * example's own training loss); chunks of queries, blocks and threads leave every bit as it is.
+   */
+  @Test
+  void selfInfluenceIsMinusTheDerivativeOfEachExamplesOwnLossUnderRetraining() {
+    RunConfig c = twoStage().withData(1, DataSpec.all("a"));
+    TrainResult run = Trainer.train(c, DATA, TrainOptions.inMemory().keep(Keep.CHECKPOINTS));
+    Scores self = ExactUnroll.selfInfluence(run.trajectory(), ExactUnroll.Options.defaults());
+    assertTrue(self.isSelfInfluence());
+    double[] got = self.selfValues();
+    assertEquals(A.size(), got.length);
+    assertArrayEquals(got, ExactUnroll.selfInfluence(run.trajectory(), new ExactUnroll.Options(2, 2), 5).selfValues());
+    Measurement own = Measurement.loss(c.lossFunction());
+    double eps = 1e-4;
+    for (int m = 0; m < A.size(); m++) {
+      double[] plus = new double[A.size()], minus = new double[A.size()];
+      java.util.Arrays.fill(plus, 1);
+      java.util.Arrays.fill(minus, 1);
+      plus[m] += eps;
+      minus[m] -= eps;
+      double fp = ownLoss(c.withWeights(0, plus).withWeights(1, plus), own, m), fm = ownLoss(c.withWeights(0, minus).withWeights(1, minus), own, m);
+      double fd = -(fp - fm) / (2 * eps);
+      assertEquals(fd, got[m], 1e-6 * Math.max(Math.abs(fd), 1e-6), "example " + m);
+    }
+  }
+
+  /** L(z_m, θ_T) of the run trained with config {@code c}. */
+  private static double ownLoss(RunConfig c, Measurement own, int m) {
+    Module model = Trainer.train(c, DATA, TrainOptions.inMemory()).model();
+    return own.perExample(model.forward(A.x()), A.y()).toDoubleArray()[m];
+  }
+
+  @Test
+  void selfInfluenceRefusesStagesOnDifferentData() {
+    TrainResult run = Trainer.train(twoStage(), DATA, TrainOptions.inMemory().keep(Keep.CHECKPOINTS));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ExactUnroll.selfInfluence(run.trajectory(), ExactUnroll.Options.defaults()));
+    assertTrue(e.getMessage().contains("pretrain") && e.getMessage().contains("finetune"), e.getMessage());
+  }
 }

@@ -1,0 +1,140 @@
+package dev.unroll.experiments.cli;
+
+import dev.unroll.autodiff.Backends;
+import dev.unroll.autodiff.Tensor;
+import dev.unroll.experiments.Options;
+import dev.unroll.experiments.paper.MethodCatalog;
+import dev.unroll.tda.AttributionTask;
+import dev.unroll.tda.Damping;
+import dev.unroll.tda.Scores;
+import dev.unroll.tda.TracIn;
+import dev.unroll.tda.curvature.DenseCurvature;
+import dev.unroll.tda.curvature.DiagonalCurvature;
+import dev.unroll.tda.curvature.Ekfac;
+import dev.unroll.tda.curvature.FisherType;
+import dev.unroll.tda.curvature.FitOptions;
+import dev.unroll.tda.methods.GradientSimilarity;
+import dev.unroll.tda.methods.InfluenceFunctions;
+import dev.unroll.tda.methods.Preconditioner;
+import dev.unroll.tda.methods.Preconditioners;
+import dev.unroll.tda.methods.RepresentationSimilarity;
+import dev.unroll.tda.methods.ScoreOptions;
+import dev.unroll.tda.methods.Trak;
+import dev.unroll.tda.source.Source;
+import dev.unroll.tda.unroll.ExactUnroll;
+import java.util.List;
+
+/**
+ * The scores of each method of {@code ./unroll score} by its command-line name ({@link Score#METHODS}):
+ * which library call computes it, with the options it reads and the experiments' defaults
+ * ({@link MethodCatalog}) for the rest; pairwise on the session's
+ * queries, or each training example's self-influence.
+ */
+final class MethodScores {
+  private MethodScores() {}
+
+  /**
+   * The scores of {@code method} (a name of {@link Score#METHODS}) on the session's run and queries, or
+   * with {@code --self-influence} every training example's self-influence τ(z_m, z_m) (the
+   * measurement being its own training loss) as one row.
+   */
+  static Scores compute(String method, ScoreSession s) throws Exception {
+    Options o = s.options;
+    ScoreOptions so = ScoreOptions.defaults().withTrainBatchSize(o.getInt("batch", 128)).withQueryBatchSize(o.getInt("batch", 128))
+        .withQueryChunk(o.getInt("query-chunk", queryChunk(method, s)));
+    FitOptions fit = MethodOptions.fit(o);
+    AttributionTask task = s.task;
+    List<Tensor> p = s.params;
+    if (s.selfInfluence) return selfInfluence(method, s, so, fit);
+    if (method.startsWith("if-")) return InfluenceFunctions.pairwise(task, p, preconditioner(method, s, fit), so);
+    return switch (method) {
+      case "grad-dot" -> GradientSimilarity.dot(task, p, so);
+      case "grad-cos" -> GradientSimilarity.cosine(task, p, so);
+      case "tracin" -> TracIn.pairwise(s.sourceInputs(), MethodOptions.tracinWeighting(o), so);
+      case "trak" -> Trak.scores(task, trakModels(s), Trak.Options.defaults(o.getInt("trak-dim", 512)));
+      case "repsim" -> RepresentationSimilarity.scores(task, p, o.get("layer", null), MethodOptions.similarity(o), so);
+      case "unroll" -> ExactUnroll.scores(s.run.trajectory(), task.queries(), task.measurement(), new ExactUnroll.Options(o.getInt("query-block", 0), s.threads)).combined();
+      case "source" -> Source.pairwise(s.sourceSegments(o), MethodOptions.sourceOptions(o, fit, so));
+      case "fast-source" -> Source.pairwise(s.sourceSegments(o).fast(), MethodOptions.sourceOptions(o, fit, so));
+      default -> throw new Options.UsageException("unknown method '" + method + "'; known: " + String.join(", ", Score.METHODS.keySet()) + ", all");
+    };
+  }
+
+  /** Self-influence by {@code method}: each method's own diagonal, never the N × N matrix. */
+  private static Scores selfInfluence(String method, ScoreSession s, ScoreOptions so, FitOptions fit) throws Exception {
+    Options o = s.options;
+    AttributionTask task = s.task;
+    List<Tensor> p = s.params;
+    if (method.startsWith("if-")) return InfluenceFunctions.selfInfluence(task, p, preconditioner(method, s, fit), so);
+    return switch (method) {
+      case "grad-dot" -> GradientSimilarity.selfDot(task, p, so);
+      case "grad-cos" -> GradientSimilarity.selfCosine(task, p, so);
+      case "tracin" -> TracIn.selfInfluence(s.sourceInputs(), MethodOptions.tracinWeighting(o), so);
+      case "trak" -> Trak.selfInfluence(task, trakModels(s), Trak.Options.defaults(o.getInt("trak-dim", 512)));
+      case "repsim" -> RepresentationSimilarity.selfInfluence(task, p, o.get("layer", null), MethodOptions.similarity(o), so);
+      case "unroll" -> ExactUnroll.selfInfluence(s.run.trajectory(), new ExactUnroll.Options(o.getInt("query-block", 0), s.threads));
+      case "source" -> Source.selfInfluence(s.sourceSegments(o), MethodOptions.sourceOptions(o, fit, so));
+      case "fast-source" -> Source.selfInfluence(s.sourceSegments(o).fast(), MethodOptions.sourceOptions(o, fit, so));
+      default -> throw new Options.UsageException("unknown method '" + method + "'; known: " + String.join(", ", Score.METHODS.keySet()) + ", all");
+    };
+  }
+
+  /** The damped inverse curvature of an influence method ({@code if-…}), with its options and defaults. */
+  private static Preconditioner preconditioner(String method, ScoreSession s, FitOptions fit) {
+    Options o = s.options;
+    AttributionTask task = s.task;
+    List<Tensor> p = s.params;
+    return switch (method) {
+      case "if-explicit" -> MethodOptions.operator(o, InfluenceFunctions.Operator.HESSIAN) == InfluenceFunctions.Operator.HESSIAN
+          ? Preconditioners.explicit(DenseCurvature.hessian(task, p, fit), MethodOptions.damping(o, s, "mean:0.1"))
+          : Preconditioners.explicit(DenseCurvature.fisher(task, p, fit.withFisher(FisherType.EXPECTED)), MethodOptions.damping(o, s, "mean:0.1"));
+      case "if-cg" -> {
+        InfluenceFunctions.Operator op = MethodOptions.operator(o, InfluenceFunctions.Operator.GAUSS_NEWTON);
+        yield Preconditioners.conjugateGradient(InfluenceFunctions.operator(op, task, p, fit), op.label(), MethodOptions.damping(o, s, "learning-time"),
+            o.getDouble("cg-tol", 1e-6), o.getInt("cg-iters", 100));
+      }
+      case "if-lissa" -> {
+        InfluenceFunctions.Operator op = MethodOptions.operator(o, InfluenceFunctions.Operator.GAUSS_NEWTON);
+        Damping d = MethodOptions.damping(o, s, "learning-time");
+        double scale = o.getDouble("lissa-scale", Double.NaN);
+        if (Double.isNaN(scale)) scale = MethodOptions.largestEigenvalue(InfluenceFunctions.operator(op, task, p, fit).damped(MethodOptions.lambdaOf(d)), 20);
+        yield Preconditioners.lissa(InfluenceFunctions.operator(op, task, p, fit), op.label(), d, scale, o.getDouble("lissa-tol", 1e-6), o.getInt("lissa-depth", 1000));
+      }
+      case "if-diagonal" -> Preconditioners.diagonal(DiagonalCurvature.fit(task, p, fit), MethodOptions.damping(o, s, "mean:0.1"));
+      case "if-kfac" -> Preconditioners.kronecker(Ekfac.kfac(task, p, fit), MethodOptions.damping(o, s, "mean:0.1"));
+      case "if-ekfac" -> Preconditioners.kronecker(Ekfac.ekfac(task, p, fit), MethodOptions.damping(o, s, "mean:0.1"));
+      default -> throw new Options.UsageException("unknown influence method '" + method + "'; known: " + String.join(", ", Score.METHODS.keySet()));
+    };
+  }
+
+  /** TRAK's models: the recorded one ({@code --trak-models 0}, the default) or M models trained on random halves. */
+  private static List<List<Tensor>> trakModels(ScoreSession s) {
+    int m = s.options.getInt("trak-models", 0);
+    if (m < 0) throw new Options.UsageException("--trak-models must be >= 0, got " + m);
+    return m == 0 ? List.of(s.params) : MethodCatalog.halfModels(s.context(), m, s.source);
+  }
+
+  static Scores timedCompute(String method, ScoreSession s) {
+    return Backends.withCpu(Backends.cpu(), () -> {
+      try {
+        return compute(method, s);
+      } catch (Options.UsageException | IllegalArgumentException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new RuntimeException(method + ": " + e.getMessage(), e);
+      }
+    });
+  }
+
+  /**
+   * Queries scored together (0: all), so that their float64 vectors fit in 40% of the heap: SOURCE
+   * keeps one [Q, P] vector per segment plus about four for the rotations, the others about four.
+   * Each further chunk costs another sweep over the training set (per checkpoint for SOURCE), so
+   * chunks are used only where memory requires them (FashionMNIST's MLP under a 2 GiB heap).
+   */
+  static int queryChunk(String method, ScoreSession s) {
+    long perQuery = s.parameterCount() * 8L * (method.endsWith("source") ? s.run.record().segments().size() + 4 : 4);
+    long fit = (long) (Runtime.getRuntime().maxMemory() * 0.4) / Math.max(1, perQuery);
+    return fit >= s.task.numQueries() ? 0 : (int) Math.max(1, fit);
+  }
+}
