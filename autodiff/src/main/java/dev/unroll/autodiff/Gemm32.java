@@ -91,13 +91,47 @@ final class Gemm32 {
    */
   static void macro(boolean ta, int i0, int i1, int jc, int nc, int pc, int kc, float[] a, int aOff, int lda,
       float[] bp, float[] c, int cOff, int ldc, boolean add, Scratch s) {
+    macro(ta, true, i0, i1, jc, nc, pc, kc, a, aOff, lda, bp, 0, kc, NR, c, cOff, ldc, add, s);
+  }
+
+  /**
+   * C (+)= op(A)·B for a row-major B read where it lies, without packing either operand (a
+   * transposed A is read in place too, its rows' elements adjacent for each p): for products too
+   * small to repay packing, n a multiple of {@link #NR}, B small enough to stay in cache across
+   * the row groups. Each element of C gets the same arithmetic as in {@link #blocked}.
+   */
+  static void unpacked(boolean ta, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+      float[] c, int cOff, int ldc, boolean accumulate) {
+    Scratch s = SCRATCH.get();
+    for (int pc = 0; pc < k; pc += KC) {
+      int kc = Math.min(KC, k - pc);
+      macro(ta, false, 0, m, 0, n, pc, kc, a, aOff, lda, b, bOff + pc * ldb, 1, ldb, c, cOff, ldc, accumulate || pc > 0, s);
+    }
+  }
+
+  /**
+   * {@link #macro(boolean, int, int, int, int, int, int, float[], int, int, float[], float[], int, int, boolean, Scratch)}
+   * with B's block anywhere: element (p, j) of the block (j from column jc) at
+   * b[bOrigin + (j − j mod NR)·bPanel + p·bStep + j mod NR] (packed panels: bOrigin 0, bPanel kc,
+   * bStep NR; a row-major B in place: its block's first element, 1, ldb). A transposed A is packed
+   * when {@code packA}, else read in place.
+   */
+  private static void macro(boolean ta, boolean packA, int i0, int i1, int jc, int nc, int pc, int kc, float[] a, int aOff, int lda,
+      float[] bp, int bOrigin, int bPanel, int bStep, float[] c, int cOff, int ldc, boolean add, Scratch s) {
     float[] tile = s.tile;
+    // Rows of a packed transposed A lie in MR-interleaved panels: panel ir starts at ir·kc.
+    boolean panels = ta && packA;
     for (int ic = i0; ic < i1; ic += MC) {
       int mc = Math.min(MC, i1 - ic);
-      // Element (r, p) of the A block lies at ap[aBase + r·aRow + p·aStep].
+      // Element (r, p) of the A block lies at ap[aBase + r·aRow + p·aStep] (within a panel when packed).
       float[] ap;
       int aBase, aRow, aStep;
-      if (ta) {
+      if (ta && !packA) {
+        ap = a;
+        aBase = aOff + pc * lda + ic;
+        aRow = 1;
+        aStep = lda;
+      } else if (ta) {
         ap = s.a(roundUp(mc, MR) * kc);
         packTransposedA(a, aOff, lda, ic, mc, pc, kc, ap);
         aBase = 0;
@@ -113,30 +147,29 @@ final class Gemm32 {
       }
       for (int jr = 0; jr < nc; jr += NR) {
         int nr = Math.min(NR, nc - jr);
-        int bBase = jr * kc;
+        int bBase = bOrigin + jr * bPanel;
         int ir = 0;
         if (WIDE && nr == NR) {
           // Eight full rows at a time where the registers allow: two MR-row groups sharing each B load.
           for (; ir + 2 * MR <= mc; ir += 2 * MR) {
-            int r0 = ta ? aBase + ir * kc : aBase + ir * aRow;
-            int r4 = ta ? aBase + (ir + MR) * kc : aBase + (ir + MR) * aRow;
+            int r0 = panels ? aBase + ir * kc : aBase + ir * aRow;
+            int r4 = panels ? aBase + (ir + MR) * kc : aBase + (ir + MR) * aRow;
             int ci = cOff + (ic + ir) * ldc + jc + jr;
-            kernel8(kc, ap, r0, r0 + aRow, r0 + 2 * aRow, r0 + 3 * aRow, r4, r4 + aRow, r4 + 2 * aRow, r4 + 3 * aRow, aStep, bp, bBase, c, ci, ldc, add);
+            kernel8(kc, ap, r0, r0 + aRow, r0 + 2 * aRow, r0 + 3 * aRow, r4, r4 + aRow, r4 + 2 * aRow, r4 + 3 * aRow, aStep, bp, bBase, bStep, c, ci, ldc, add);
           }
         }
         for (; ir < mc; ir += MR) {
           int mr = Math.min(MR, mc - ir);
-          // Row panels of a transposed A are MR-interleaved: panel ir starts at ir·kc.
-          int r0 = ta ? aBase + ir * kc : aBase + ir * aRow;
+          int r0 = panels ? aBase + ir * kc : aBase + ir * aRow;
           // Rows past the edge repeat the last row; their results are discarded.
           int r1 = r0 + Math.min(1, mr - 1) * aRow;
           int r2 = r0 + Math.min(2, mr - 1) * aRow;
           int r3 = r0 + Math.min(3, mr - 1) * aRow;
           int ci = cOff + (ic + ir) * ldc + jc + jr;
           if (mr == MR && nr == NR) {
-            kernel(kc, ap, r0, r1, r2, r3, aStep, bp, bBase, c, ci, ldc, add);
+            kernel(kc, ap, r0, r1, r2, r3, aStep, bp, bBase, bStep, c, ci, ldc, add);
           } else {
-            kernel(kc, ap, r0, r1, r2, r3, aStep, bp, bBase, tile, 0, NR, false);
+            kernel(kc, ap, r0, r1, r2, r3, aStep, bp, bBase, bStep, tile, 0, NR, false);
             for (int r = 0; r < mr; r++) {
               int cr = ci + r * ldc, tr = r * NR;
               if (add) for (int j = 0; j < nr; j++) c[cr + j] += tile[tr + j];
@@ -149,18 +182,18 @@ final class Gemm32 {
   }
 
   /**
-   * The MR×NR register tile: C[r][j] (+)= Σ_{p&lt;kc} a[ar + p·ps]·b[b0 + p·NR + j] for the four row
+   * The MR×NR register tile: C[r][j] (+)= Σ_{p&lt;kc} a[ar + p·ps]·b[b0 + p·bs + j] for the four row
    * starts ar ∈ {r0, r1, r2, r3}; row r of the tile goes to c[c0 + r·ldc + j]. Eight accumulator
    * vectors, two B vectors and one broadcast A value stay in registers (AVX2 has sixteen).
    */
   static void kernel(int kc, float[] a, int r0, int r1, int r2, int r3, int ps,
-      float[] b, int b0, float[] c, int c0, int ldc, boolean add) {
+      float[] b, int b0, int bs, float[] c, int c0, int ldc, boolean add) {
     FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
     FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
     FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
     FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
     for (int p = 0, q = 0; p < kc; p++, q += ps) {
-      int bi = b0 + p * NR;
+      int bi = b0 + p * bs;
       FloatVector bv0 = FloatVector.fromArray(S, b, bi);
       FloatVector bv1 = FloatVector.fromArray(S, b, bi + L);
       FloatVector av = FloatVector.broadcast(S, a[r0 + q]);
@@ -199,13 +232,13 @@ final class Gemm32 {
 
   /** {@link #kernel} for eight rows (starts r0 … r7, the same step): sixteen accumulators. */
   static void kernel8(int kc, float[] a, int r0, int r1, int r2, int r3, int r4, int r5, int r6, int r7, int ps,
-      float[] b, int b0, float[] c, int c0, int ldc, boolean add) {
+      float[] b, int b0, int bs, float[] c, int c0, int ldc, boolean add) {
     FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
     FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
     FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
     FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S), c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
     for (int p = 0, q = 0; p < kc; p++, q += ps) {
-      int bi = b0 + p * NR;
+      int bi = b0 + p * bs;
       FloatVector bv0 = FloatVector.fromArray(S, b, bi);
       FloatVector bv1 = FloatVector.fromArray(S, b, bi + L);
       FloatVector av = FloatVector.broadcast(S, a[r0 + q]);

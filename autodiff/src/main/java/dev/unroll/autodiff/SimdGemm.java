@@ -7,8 +7,10 @@ package dev.unroll.autodiff;
  * <p>Problems of at least {@link #BLOCKED_MIN_WORK} multiply-adds run packed and cache-blocked on a
  * register-tiled micro-kernel (four rows × two vectors of C, fused multiply-adds) and, from
  * {@link #PARALLEL_MIN_WORK}, on {@link Parallel#threads()} threads, each owning a band of columns
- * (or of rows, when C is taller than wide). Smaller problems, and a C narrower than one vector
- * whose elements are dot products of contiguous runs, take an unpacked vectorized path.
+ * (or of rows, when C is taller than wide); below that, with B row-major, whole micro-tile columns
+ * and a B that stays in cache, the same loops read both operands where they lie instead of packing
+ * them. Smaller problems, and a C narrower than one vector whose elements are dot products of
+ * contiguous runs, take an unpacked vectorized path.
  *
  * <p>Results are deterministic: the path depends only on the sizes and layout (never on the thread
  * count), and on the blocked path each element of C is summed in the same order whatever its band,
@@ -33,6 +35,8 @@ public final class SimdGemm {
   static final int SMALL_MAX_M = 64;
   /** Widest C, in vectors, computed in unpacked strips ({@link Gemm32#strips}) whatever the problem size. */
   static final int STRIPS_MAX_VECTORS = 1;
+  /** Largest B (elements) read in place by the blocked path's loops: it stays in L2 across the row groups. */
+  static final long UNPACKED_MAX_B = 1 << 15;
   /** Largest transposed B (elements) copied whole for the strips. */
   static final long STRIPS_MAX_PACKED = 1 << 20;
 
@@ -65,6 +69,10 @@ public final class SimdGemm {
           if (i0 < i1) Gemm32.strips(transA, i0, i1, n, k, a, aOff, lda, bp, at[0], at[1], c, cOff, ldc, accumulate);
         });
       }
+      return;
+    }
+    if (unpacked(transB, n, k, work, Gemm32.NR)) {
+      Gemm32.unpacked(transA, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
       return;
     }
     boolean byColumns = n >= m;
@@ -115,6 +123,10 @@ public final class SimdGemm {
       }
       return;
     }
+    if (unpacked(transB, n, k, work, Gemm64.NR)) {
+      Gemm64.unpacked(transA, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+      return;
+    }
     boolean byColumns = n >= m;
     int chunks = Math.min(t, byColumns ? (n + Gemm64.NR - 1) / Gemm64.NR : (m + Gemm64.MR - 1) / Gemm64.MR);
     if (chunks <= 1) {
@@ -130,6 +142,17 @@ public final class SimdGemm {
         if (i0 < i1) Gemm64.blocked(transA, transB, i0, i1, 0, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
       }
     });
+  }
+
+  /**
+   * Whether the blocked path may read its operands where they lie ({@link Gemm64#unpacked}): a
+   * problem below {@link #PARALLEL_MIN_WORK}, B row-major, whole micro-tile columns and a B of at
+   * most {@link #UNPACKED_MAX_B} elements. Packing such a B (and a transposed A) costs a tenth to a
+   * third of the product itself, as in the [32 × 128]·[128 × 128] products of exact unrolling, which
+   * repeat per query with a fresh operand each time.
+   */
+  private static boolean unpacked(boolean transB, int n, int k, long work, int nr) {
+    return !transB && work < PARALLEL_MIN_WORK && n % nr == 0 && (long) k * n <= UNPACKED_MAX_B;
   }
 
   /**

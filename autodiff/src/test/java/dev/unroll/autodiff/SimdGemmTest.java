@@ -41,8 +41,10 @@ class SimdGemmTest {
     // The unpacked strips (narrow C, one row, short depth) and the dot products (one or two
     // columns), with C and B ending exactly at their arrays' ends as tensors do.
     int l = Gemm32.L;
+    // The last four are read in place (unpacked) where B is not transposed.
     int[][] thin = {{32, 128, 1}, {32, 1, 128}, {1, 128, 32}, {128, 8, 32}, {128, 10, 256}, {9, l + 1, 17},
-        {17, 2 * l - 1, 5}, {33, 2, 40}, {7, l, 3}, {8, l - 1, 300}, {3, 3 * l + 2, 15}};
+        {17, 2 * l - 1, 5}, {33, 2, 40}, {7, l, 3}, {8, l - 1, 300}, {3, 3 * l + 2, 15},
+        {32, 128, 128}, {128, 32, 128}, {128, 128, 64}, {13, 4 * l, 300}};
     for (int[] s : thin) {
       for (boolean ta : new boolean[] {false, true}) {
         for (boolean tb : new boolean[] {false, true}) {
@@ -182,6 +184,36 @@ class SimdGemmTest {
         if (j0 < j1) Gemm32.blocked(c.ta, c.tb, 0, c.m, j0, j1, c.k, af, c.aOff, c.lda, bf, c.bOff, c.ldb, bandsf, c.cOff, c.ldc, c.acc);
       }
       assertArrayEquals(onef, bandsf, "float32, column bands vs one band: " + c);
+    }
+  }
+
+  /**
+   * Operands read in place ({@link Gemm64#unpacked}) give the packed, blocked path's bits: the same
+   * chain per element, whatever the layout of A, with edge rows, several depth blocks, offsets and
+   * padded leading dimensions.
+   */
+  @Test
+  void operandsReadInPlaceGiveThePackedPathsBits() {
+    SplittableRandom r = new SplittableRandom(17);
+    int nr = Gemm32.NR; // a multiple of Gemm64.NR
+    int[][] shapes = {{32, 4 * nr, 128}, {128, nr, 128}, {128, 4 * nr, 64}, {7, nr, 300}, {1, 2 * nr, 5}, {13, 3 * nr, 40}, {9, nr, 2 * Gemm64.KC + 9}};
+    for (int[] sh : shapes) {
+      for (boolean ta : new boolean[] {false, true}) {
+        for (boolean acc : new boolean[] {false, true}) {
+          int m = sh[0], n = sh[1], k = sh[2];
+          Case c = new Case(ta, false, m, n, k, 3, (ta ? m : k) + 1, 2, n + 4, 1, n + 2, acc);
+          double[] a = randomArray(r, c.aLen()), b = randomArray(r, c.bLen()), c0 = randomArray(r, c.cLen());
+          float[] af = toFloat(a), bf = toFloat(b), cf0 = toFloat(c0);
+          double[] packed = c0.clone(), inPlace = c0.clone();
+          float[] packedF = cf0.clone(), inPlaceF = cf0.clone();
+          Gemm64.blocked(ta, false, 0, m, 0, n, k, a, c.aOff, c.lda, b, c.bOff, c.ldb, packed, c.cOff, c.ldc, acc);
+          Gemm64.unpacked(ta, m, n, k, a, c.aOff, c.lda, b, c.bOff, c.ldb, inPlace, c.cOff, c.ldc, acc);
+          Gemm32.blocked(ta, false, 0, m, 0, n, k, af, c.aOff, c.lda, bf, c.bOff, c.ldb, packedF, c.cOff, c.ldc, acc);
+          Gemm32.unpacked(ta, m, n, k, af, c.aOff, c.lda, bf, c.bOff, c.ldb, inPlaceF, c.cOff, c.ldc, acc);
+          assertArrayEquals(packed, inPlace, "float64 " + c);
+          assertArrayEquals(packedF, inPlaceF, "float32 " + c);
+        }
+      }
     }
   }
 

@@ -246,6 +246,11 @@ final class MlpStepHvp {
     private final A[] hs, ds;
     /** dHatTs[l] = δ̂_lᵀ [out, B]; zTs[l] one direction's ż_lᵀ [out, B], zDots[l] the same as [B, out]. */
     private final A[] ws, d1s, e2s, dHatTs, zTs, zDots;
+    /**
+     * hTs[l] = h_{l−1}ᵀ and hDotTs[l] = ḣ_{l−1}ᵀ [in, B], d1Ts[l] = φ'(z_l)ᵀ [out, B]: the forward
+     * products' right operands row-major, which the GEMM reads where they lie instead of packing them.
+     */
+    private final A[] hTs, hDotTs, d1Ts;
     private final A back;
     private final double[] d, scale;
 
@@ -261,6 +266,9 @@ final class MlpStepHvp {
       dHatTs = (A[]) new Object[nl];
       zTs = (A[]) new Object[nl];
       zDots = (A[]) new Object[nl];
+      hTs = (A[]) new Object[nl];
+      hDotTs = (A[]) new Object[nl];
+      d1Ts = (A[]) new Object[nl];
       int widest = 0;
       try (var off = GradMode.off()) {
         for (int l = 0; l < nl; l++) {
@@ -271,7 +279,14 @@ final class MlpStepHvp {
           k.transpose(k.storage(dHat[l].owning()), nb, out, dHatTs[l]);
           zTs[l] = k.alloc(out * nb);
           zDots[l] = k.alloc(nb * out);
-          if (d1[l] != null) d1s[l] = k.storage(d1[l].owning());
+          if (d1[l] != null) {
+            d1s[l] = k.storage(d1[l].owning());
+            d1Ts[l] = k.alloc(out * nb);
+            k.transpose(d1s[l], nb, out, d1Ts[l]);
+          }
+          hTs[l] = k.alloc(in * nb);
+          k.transpose(k.storage(h[l].owning()), nb, in, hTs[l]);
+          if (l > 0) hDotTs[l] = k.alloc(in * nb);
           if (d2[l] != null) e2s[l] = k.storage(eps[l].mul(d2[l]).owning());
           if (l == 0) {
             hs[l] = k.storage(h[l].owning());
@@ -298,14 +313,18 @@ final class MlpStepHvp {
         int out = w[l].dim(0), in = w[l].dim(1);
         // ż_lᵀ = V_l·h_{l−1}ᵀ + c_l (+ W_l·ḣ_{l−1}ᵀ below), Dⱼ from the first two terms alone. Computed
         // transposed so that V_l and W_l, the large operands, are the products' A, which the GEMM
-        // reads in place, rather than their B, which it would pack (with a gather, transposed) per call.
+        // reads in place, rather than their B, which it would pack (with a gather, transposed) per call;
+        // h_{l−1}ᵀ and ḣ_{l−1}ᵀ are kept row-major so that small products read them in place too.
         A zt = zTs[l], z = zDots[l];
-        k.gemm(false, true, out, nb, in, k.storage(directions.get(layers.weight()[l])), q * out * in, in, hs[l], 0, in, zt, 0, nb, false);
+        k.gemm(false, false, out, nb, in, k.storage(directions.get(layers.weight()[l])), q * out * in, in, hTs[l], 0, nb, zt, 0, nb, false);
         if (layers.bias()[l] >= 0) k.addToEachRow(zt, out, nb, k.storage(directions.get(layers.bias()[l])), q * out);
         k.columnDots(zt, dHatTs[l], out, nb, d);
-        if (l > 0) k.gemm(false, true, out, nb, in, ws[l], 0, in, hs[l], nb * in, in, zt, 0, nb, true);
+        if (l > 0) k.gemm(false, false, out, nb, in, ws[l], 0, in, hDotTs[l], 0, nb, zt, 0, nb, true);
         k.transpose(zt, out, nb, z);
-        if (l + 1 < nl) k.mul(z, d1s[l], hs[l + 1], nb * out, nb * out);
+        if (l + 1 < nl) {
+          k.mul(z, d1s[l], hs[l + 1], nb * out, nb * out);
+          k.mul(zt, d1Ts[l], hDotTs[l + 1], 0, out * nb);
+        }
       }
       for (int j = 0; j < nb; j++) dots[q * nb + j] = d[j] / nb;
       int dl = w[nl - 1].dim(0);
