@@ -60,11 +60,11 @@ class SourceAdamTest {
     assertEquals(4, checked);
   }
 
-  /** τ from the non-symmetric forms, parameters from the run's snapshots (Fast-Source: the segment's mean), P from the inputs (checked above). */
+  /** τ from the non-symmetric forms for the inputs' task (its queries and measurement), parameters from the run's snapshots (Fast-Source: the segment's mean), P from the inputs (checked above). */
   static double[][] formula(Runs.Run run, SourceInputs in, boolean decoupled, double wd) {
     Trajectory tr = run.trajectory();
     RunRecord rec = tr.record();
-    AttributionTask task = run.task();
+    AttributionTask task = in.task();
     Module model = task.model();
     double[][] v = Oracle.measurementGradients(model, task.measurement(), task.queries(), Oracle.flat(model, tr.at(rec.totalSteps()).parameterList()));
     int n = task.numTrain();
@@ -110,5 +110,24 @@ class SourceAdamTest {
     assertTrue(err < 1e-9, "relative error " + err);
     SourceInputs fast = in.fast();
     assertTrue(Oracle.relErr(formula(run, fast, decoupled, wd), Source.pairwise(fast, DENSE).values()) < 1e-9);
+  }
+
+  /**
+   * Adam's self-influence (the general path: u_ℓ formed per training example, preconditioned
+   * segments) equals the diagonal of the non-symmetric formula's scores with the training set asking
+   * about its own training loss, the formula written out with explicit matrices.
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void adamSelfInfluenceIsTheDiagonalOfTheFormulaOnTheTrainingSet(boolean decoupled) {
+    double wd = 0.01;
+    Runs.Run run = Runs.adam(decoupled, wd);
+    SourceInputs in = run.inputs();
+    SourceInputs self = in.withTask(run.task().trainAsQueries());
+    double[][] expected = formula(run, self, decoupled, wd);
+    double[] diagonal = new double[expected.length];
+    for (int i = 0; i < diagonal.length; i++) diagonal[i] = expected[i][i];
+    double err = Oracle.relErr(new double[][] {diagonal}, new double[][] {Source.selfInfluence(in, DENSE).selfValues()});
+    assertTrue(err < 1e-9, "relative error " + err);
   }
 }
