@@ -137,6 +137,22 @@ class SourceRunTest {
     assertTrue(err < 1e-9, "relative error " + err);
   }
 
+  /**
+   * SOURCE's scores and self-influence with every curvature do not depend on the batch sizes of the
+   * fit and the scoring passes nor on query chunks (batches of 3 and 5 that divide neither stage).
+   */
+  @ParameterizedTest
+  @EnumSource(value = SourceOptions.Curvature.class)
+  void scoresDoNotDependOnBatchSizesOrQueryChunks(SourceOptions.Curvature curvature) {
+    SourceInputs in = Runs.twoStage(0.9).inputs();
+    SourceOptions a = DENSE.withCurvature(curvature).withFit(FitOptions.of(FisherType.EXPECTED).withBatchSize(64)).withScore(new ScoreOptions(64, 64, 0));
+    SourceOptions b = a.withFit(FitOptions.of(FisherType.EXPECTED).withBatchSize(3)).withScore(new ScoreOptions(5, 2, 2));
+    double err = Oracle.relErr(Source.pairwise(in, a).values(), Source.pairwise(in, b).values());
+    assertTrue(err < 1e-12, curvature + ": relative error " + err);
+    double self = Oracle.relErr(Source.selfInfluence(in, a).values(), Source.selfInfluence(in, b).values());
+    assertTrue(self < 1e-12, curvature + " self-influence: relative error " + self);
+  }
+
   @ParameterizedTest
   @EnumSource(value = SourceOptions.Curvature.class)
   void selfInfluenceIsTheDiagonalOfThePairwiseScoresOnTheTrainingSet(SourceOptions.Curvature curvature) {
