@@ -18,11 +18,11 @@ import java.util.List;
  * Jacobians one example and one output at a time by reverse mode, the loss's output Hessian in
  * closed form, per-example gradients one example at a time.
  */
-final class Oracles {
+public final class Oracles {
   private Oracles() {}
 
   /** J_i [d_out][P] (block order) of example i's outputs. */
-  static double[][] jacobian(AttributionTask t, List<Tensor> params, int i) {
+  public static double[][] jacobian(AttributionTask t, List<Tensor> params, int i) {
     Module m = t.model();
     Batch b = t.train().batch(new int[] {i});
     List<Tensor> leaves = CapturedPass.leaves(params);
@@ -39,8 +39,15 @@ final class Oracles {
     return j;
   }
 
+  /** Example i's outputs f(x_i) (flattened) by a plain forward pass. */
+  public static double[] output(AttributionTask t, List<Tensor> params, int i) {
+    Module m = t.model();
+    Batch b = t.train().batch(new int[] {i});
+    return m.withParameters(CapturedPass.leaves(params), () -> m.forward(b.x())).toDoubleArray();
+  }
+
   /** ∇²_f L of example i in closed form: 2I (squared error) or diag(p) − ppᵀ (cross-entropy). */
-  static double[][] outputHessian(AttributionTask t, List<Tensor> params, int i) {
+  public static double[][] outputHessian(AttributionTask t, List<Tensor> params, int i) {
     Module m = t.model();
     Batch b = t.train().batch(new int[] {i});
     double[] f = m.withParameters(CapturedPass.leaves(params), () -> m.forward(b.x())).toDoubleArray();
@@ -56,7 +63,7 @@ final class Oracles {
   }
 
   /** The Gauss-Newton matrix (1/N)·Σ J_iᵀ H_i J_i in block order. */
-  static double[][] gaussNewton(AttributionTask t, List<Tensor> params) {
+  public static double[][] gaussNewton(AttributionTask t, List<Tensor> params) {
     int p = t.layout().size(), n = t.numTrain();
     double[][] g = new double[p][p];
     for (int i = 0; i < n; i++) {
@@ -74,7 +81,7 @@ final class Oracles {
   }
 
   /** ∇L(z_i) in block order by plain autodiff on example i alone. */
-  static double[] gradient(AttributionTask t, List<Tensor> params, int i) {
+  public static double[] gradient(AttributionTask t, List<Tensor> params, int i) {
     Module m = t.model();
     Batch b = t.train().batch(new int[] {i});
     List<Tensor> leaves = CapturedPass.leaves(params);
@@ -83,7 +90,7 @@ final class Oracles {
   }
 
   /** The empirical Fisher (1/N)·Σ ∇L_i ∇L_iᵀ in block order. */
-  static double[][] empiricalFisher(AttributionTask t, List<Tensor> params) {
+  public static double[][] empiricalFisher(AttributionTask t, List<Tensor> params) {
     int p = t.layout().size(), n = t.numTrain();
     double[][] f = new double[p][p];
     for (int i = 0; i < n; i++) {
