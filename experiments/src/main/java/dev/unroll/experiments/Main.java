@@ -26,7 +26,7 @@ public final class Main {
     m.put("demo", new Entry("the main job: Concrete end to end at quick scale (train, score with every method, retrain, LDS, report)", a -> dev.unroll.experiments.paper.UciExperiment.run("concrete", a)));
     m.put("experiment", new Entry("NAME [--scale quick|paper] [--out DIR] [--data DIR] [--threads N] [--methods ID,...] [--evaluations none|quick|full] [--train-only]: " + String.join(", ", Experiments.NAMES), Main::experiment));
     m.put("lds", new Entry(Lds.USAGE + ": the whole evaluation on your own CSV (regression of COLUMN on the other columns)", Lds::run));
-    m.put("score", new Entry("--run DIR --method NAME|all [--queries test|train|FILE | --self-influence] [--out FILE.npy|DIR] [--timing] [method options]: attribution scores of a recorded run, or each training example's self-influence", Score::run));
+    m.put("score", new Entry("--run DIR --method NAME|all [--queries test|train|FILE | --self-influence] [--seeds K] [--out FILE.npy|DIR] [--timing] [method options]: attribution scores of a recorded run, or each training example's self-influence", Score::run));
     m.put("selfcheck", new Entry("gradient checks of every op on every backend, kernel speed, OpenCL devices [--json FILE] [--no-speed]", SelfCheck::run));
     m.put("bench", new Entry("JMH benchmarks: table of medians, spreads, GEMM against the measured peak [--quick] [--compare] [--json FILE] [--include REGEX] [--list]", Bench::run));
     return m;

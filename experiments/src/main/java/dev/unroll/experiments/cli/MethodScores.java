@@ -3,7 +3,9 @@ package dev.unroll.experiments.cli;
 import dev.unroll.autodiff.Backends;
 import dev.unroll.autodiff.Tensor;
 import dev.unroll.experiments.Options;
+import dev.unroll.experiments.paper.EnsembleMethods;
 import dev.unroll.experiments.paper.MethodCatalog;
+import dev.unroll.optim.train.TrainResult;
 import dev.unroll.tda.AttributionTask;
 import dev.unroll.tda.Damping;
 import dev.unroll.tda.Scores;
@@ -13,6 +15,7 @@ import dev.unroll.tda.curvature.DiagonalCurvature;
 import dev.unroll.tda.curvature.Ekfac;
 import dev.unroll.tda.curvature.FisherType;
 import dev.unroll.tda.curvature.FitOptions;
+import dev.unroll.tda.methods.Ensembles;
 import dev.unroll.tda.methods.GradientSimilarity;
 import dev.unroll.tda.methods.InfluenceFunctions;
 import dev.unroll.tda.methods.Preconditioner;
@@ -22,6 +25,7 @@ import dev.unroll.tda.methods.ScoreOptions;
 import dev.unroll.tda.methods.Trak;
 import dev.unroll.tda.source.Source;
 import dev.unroll.tda.unroll.ExactUnroll;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -36,9 +40,22 @@ final class MethodScores {
   /**
    * The scores of {@code method} (a name of {@link Score#METHODS}) on the session's run and queries, or
    * with {@code --self-influence} every training example's self-influence τ(z_m, z_m) (the
-   * measurement being its own training loss) as one row.
+   * measurement being its own training loss) as one row; with {@code --seeds K} (K ≥ 2) their mean
+   * over the recorded run and K − 1 runs of its configuration with other seeds
+   * ({@link EnsembleMethods#members}, trained in memory).
    */
   static Scores compute(String method, ScoreSession s) throws Exception {
+    int seeds = s.options.getInt("seeds", 1);
+    if (seeds < 1) throw new Options.UsageException("--seeds must be >= 1, got " + seeds);
+    if (seeds == 1) return computeOne(method, s);
+    // An ensemble (method.md §5): the recorded run and seeds − 1 retrainings of its configuration with other seeds.
+    List<Scores> runs = new ArrayList<>();
+    for (TrainResult member : EnsembleMethods.members(s.context(), seeds)) runs.add(computeOne(method, member == s.run ? s : s.withRun(member)));
+    return Ensembles.average(runs);
+  }
+
+  /** {@link #compute} on the session's own run. */
+  private static Scores computeOne(String method, ScoreSession s) throws Exception {
     Options o = s.options;
     ScoreOptions so = ScoreOptions.defaults().withTrainBatchSize(o.getInt("batch", 128)).withQueryBatchSize(o.getInt("batch", 128))
         .withQueryChunk(o.getInt("query-chunk", queryChunk(method, s)));

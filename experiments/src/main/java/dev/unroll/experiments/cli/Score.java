@@ -61,7 +61,7 @@ public final class Score {
 
   static final Set<String> VALUED = Set.of("run", "method", "queries", "first", "out", "data", "task", "threads", "batch",
       "damping", "fisher", "fit-examples", "fit-seed", "segments", "curvature", "form", "operator", "cg-iters", "cg-tol",
-      "lissa-depth", "lissa-scale", "lissa-tol", "trak-dim", "trak-models", "tracin-weighting", "layer", "similarity", "query-block", "query-chunk");
+      "lissa-depth", "lissa-scale", "lissa-tol", "trak-dim", "trak-models", "tracin-weighting", "layer", "similarity", "query-block", "query-chunk", "seeds");
 
   public static int run(String[] args) throws Exception {
     Options o = Options.parse(args, VALUED, Set.of("timing", "self-influence"));
@@ -72,6 +72,7 @@ public final class Score {
     }
     String runOption = o.get("run", null);
     if (runOption == null) throw new Options.UsageException("score needs --run DIR, the directory of a recorded run (e.g. runs/concrete-quick/run)");
+    if (o.flag("timing") && o.getInt("seeds", 1) > 1) throw new Options.UsageException("--timing measures one run's methods; run it without --seeds");
     ScoreSession s = ScoreSession.open(Path.of(runOption), o);
     System.out.printf("run %s: %s, %d training examples, %s, %d parameters, %d steps%n", s.dir, s.spec.name(), s.task.numTrain(),
         s.selfInfluence ? "self-influence" : s.task.numQueries() + " queries (" + s.queryLabel + ")", s.parameterCount(), s.run.record().totalSteps());

@@ -105,6 +105,12 @@ final class ScoreSession {
     return new ScoreSession(dir, spec, run, source, task, o, label);
   }
 
+  /** The same session on another run of the recorded configuration (an ensemble member): its model, trajectory and parameters. */
+  ScoreSession withRun(TrainResult member) {
+    AttributionTask t = new AttributionTask(member.model(), task.loss(), task.measurement(), task.train(), task.queries());
+    return new ScoreSession(dir, spec, member, source, t, options, queryLabel);
+  }
+
   long parameterCount() {
     long n = 0;
     for (Tensor t : params) n += t.numel();

@@ -58,8 +58,11 @@ public final class EnsembleMethods {
     return new AttributionTask(r.model(), c.task().loss(), c.measurement(), c.train(), c.queries());
   }
 
-  /** The base run and k − 1 runs with other seeds (trained on first use, then remembered beside the base run). */
-  static List<TrainResult> members(Context c, int k) {
+  /**
+   * The base run and k − 1 runs of its configuration with seeds seed + 300 + i (i = 1 … k − 1),
+   * trained in memory on first use, then remembered beside the base run.
+   */
+  public static List<TrainResult> members(Context c, int k) {
     List<TrainResult> extra;
     synchronized (MEMBERS) {
       extra = MEMBERS.get(c.run());

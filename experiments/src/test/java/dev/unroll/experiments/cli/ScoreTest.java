@@ -28,6 +28,7 @@ import dev.unroll.tda.AttributionTask;
 import dev.unroll.tda.Damping;
 import dev.unroll.tda.Scores;
 import dev.unroll.tda.curvature.FitOptions;
+import dev.unroll.tda.methods.GradientSimilarity;
 import dev.unroll.tda.methods.InfluenceFunctions;
 import dev.unroll.tda.methods.ScoreOptions;
 import dev.unroll.tda.unroll.ExactUnroll;
@@ -191,6 +192,34 @@ class ScoreTest {
     Options.UsageException e = assertThrows(Options.UsageException.class,
         () -> score("--run", runDir.toString(), "--method", "grad-dot", "--self-influence", "--queries", "test", "--out", dir.resolve("x.npy").toString()));
     assertTrue(e.getMessage().contains("--self-influence"), e.getMessage());
+  }
+
+  /**
+   * {@code --seeds 3} is the mean of the method over the recorded run and two runs of its
+   * configuration with seeds seed + 301 and seed + 302, here trained and scored independently.
+   */
+  @Test
+  void seedsAverageTheMethodOverRunsWithOtherSeeds() throws Exception {
+    Path out = dir.resolve("ensemble.npy");
+    assertEquals(0, score("--run", runDir.toString(), "--method", "grad-dot", "--seeds", "3", "--out", out.toString()));
+    Scores got = Scores.load(out);
+    RunConfig cfg = trained.config();
+    List<Scores> members = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      TrainResult r = i == 0 ? trained : Trainer.train(cfg.withSeed(cfg.seed() + 300 + i), DataSource.of(task.train()), TrainOptions.inMemory());
+      AttributionTask t = new AttributionTask(r.model(), cfg.lossFunction(), SPEC.measurementFunction(), task.train(), task.queries());
+      members.add(GradientSimilarity.dot(t, new ArrayList<>(r.model().parameterValues()), ScoreOptions.defaults()));
+    }
+    double spread = 0;
+    for (int q = 0; q < 6; q++) {
+      for (int m = 0; m < 48; m++) {
+        double want = (members.get(0).get(q, m) + members.get(1).get(q, m) + members.get(2).get(q, m)) / 3;
+        assertEquals(want, got.get(q, m), 1e-12 * (1 + Math.abs(want)), "query " + q + ", example " + m);
+        spread = Math.max(spread, Math.abs(members.get(1).get(q, m) - members.get(0).get(q, m)));
+      }
+    }
+    assertTrue(spread > 1e-3, "the members differ from the recorded run");
+    assertEquals("3", got.settings().get("ensemble_size"));
   }
 
   @Test
