@@ -1,6 +1,7 @@
 package dev.unroll.experiments.cli;
 
 import dev.unroll.autodiff.Backends;
+import dev.unroll.autodiff.DType;
 import dev.unroll.autodiff.Tensor;
 import dev.unroll.experiments.Options;
 import dev.unroll.experiments.paper.EnsembleMethods;
@@ -70,7 +71,7 @@ final class MethodScores {
       case "tracin" -> TracIn.pairwise(s.sourceInputs(), MethodOptions.tracinWeighting(o), so);
       case "trak" -> Trak.scores(task, trakModels(s), Trak.Options.defaults(o.getInt("trak-dim", 512)));
       case "repsim" -> RepresentationSimilarity.scores(task, p, o.get("layer", null), MethodOptions.similarity(o), so);
-      case "unroll" -> ExactUnroll.scores(s.run.trajectory(), task.queries(), task.measurement(), new ExactUnroll.Options(o.getInt("query-block", 0), s.threads)).combined();
+      case "unroll" -> ExactUnroll.scores(s.run.trajectory(), task.queries(), task.measurement(), unrollOptions(s)).combined();
       case "source" -> Source.pairwise(s.sourceSegments(o), MethodOptions.sourceOptions(o, fit, so));
       case "fast-source" -> Source.pairwise(s.sourceSegments(o).fast(), MethodOptions.sourceOptions(o, fit, so));
       default -> throw new Options.UsageException("unknown method '" + method + "'; known: " + String.join(", ", Score.METHODS.keySet()) + ", all");
@@ -89,7 +90,7 @@ final class MethodScores {
       case "tracin" -> TracIn.selfInfluence(s.sourceInputs(), MethodOptions.tracinWeighting(o), so);
       case "trak" -> Trak.selfInfluence(task, trakModels(s), Trak.Options.defaults(o.getInt("trak-dim", 512)));
       case "repsim" -> RepresentationSimilarity.selfInfluence(task, p, o.get("layer", null), MethodOptions.similarity(o), so);
-      case "unroll" -> ExactUnroll.selfInfluence(s.run.trajectory(), new ExactUnroll.Options(o.getInt("query-block", 0), s.threads));
+      case "unroll" -> ExactUnroll.selfInfluence(s.run.trajectory(), unrollOptions(s));
       case "source" -> Source.selfInfluence(s.sourceSegments(o), MethodOptions.sourceOptions(o, fit, so));
       case "fast-source" -> Source.selfInfluence(s.sourceSegments(o).fast(), MethodOptions.sourceOptions(o, fit, so));
       default -> throw new Options.UsageException("unknown method '" + method + "'; known: " + String.join(", ", Score.METHODS.keySet()) + ", all");
@@ -121,6 +122,22 @@ final class MethodScores {
       case "if-kfac" -> Preconditioners.kronecker(Ekfac.kfac(task, p, fit), MethodOptions.damping(o, s, "mean:0.1"));
       case "if-ekfac" -> Preconditioners.kronecker(Ekfac.ekfac(task, p, fit), MethodOptions.damping(o, s, "mean:0.1"));
       default -> throw new Options.UsageException("unknown influence method '" + method + "'; known: " + String.join(", ", Score.METHODS.keySet()));
+    };
+  }
+
+  /**
+   * Exact unrolling's sweeps: {@code --query-block}, the session's threads, and {@code --sweep-dtype
+   * float32|float64} (default: the run's own; float64 differentiates a float32 run's recorded states
+   * in float64, float32 a float64 run's in float32 arithmetic, faster and to float32 rounding).
+   */
+  private static ExactUnroll.Options unrollOptions(ScoreSession s) {
+    ExactUnroll.Options u = new ExactUnroll.Options(s.options.getInt("query-block", 0), s.threads);
+    String dt = s.options.get("sweep-dtype", null);
+    if (dt == null) return u;
+    return switch (dt) {
+      case "float32" -> u.withSweepType(DType.F32);
+      case "float64" -> u.withSweepType(DType.F64);
+      default -> throw new Options.UsageException("--sweep-dtype must be float32 or float64, got '" + dt + "'");
     };
   }
 

@@ -54,14 +54,14 @@ public final class Score {
     METHODS.put("if-diagonal", "influence with a diagonal curvature [--fisher] [--damping]");
     METHODS.put("if-kfac", "K-FAC influence [--fisher] [--damping]");
     METHODS.put("if-ekfac", "EK-FAC influence [--fisher] [--damping]");
-    METHODS.put("unroll", "exact unrolled differentiation of the recorded run [--threads N] [--query-block B (0: sized to 192 MB of adjoints per block, or a sixth of the heap among the threads)]");
+    METHODS.put("unroll", "exact unrolled differentiation of the recorded run [--threads N] [--query-block B (0: sized to 192 MB of adjoints per block, or a sixth of the heap among the threads)] [--sweep-dtype float32|float64 (default: the run's)]");
     METHODS.put("source", "SOURCE [--segments L] [--curvature ekfac|kfac|hessian|fisher] [--form exponential|power] [--fisher]");
     METHODS.put("fast-source", "Fast-Source: SOURCE at each segment's mean parameters (same options)");
   }
 
   static final Set<String> VALUED = Set.of("run", "method", "queries", "first", "out", "data", "task", "threads", "batch",
       "damping", "fisher", "fit-examples", "fit-seed", "segments", "curvature", "form", "operator", "cg-iters", "cg-tol",
-      "lissa-depth", "lissa-scale", "lissa-tol", "trak-dim", "trak-models", "tracin-weighting", "layer", "similarity", "query-block", "query-chunk", "seeds");
+      "lissa-depth", "lissa-scale", "lissa-tol", "trak-dim", "trak-models", "tracin-weighting", "layer", "similarity", "query-block", "query-chunk", "seeds", "sweep-dtype");
 
   public static int run(String[] args) throws Exception {
     Options o = Options.parse(args, VALUED, Set.of("timing", "self-influence"));

@@ -97,6 +97,20 @@ class ScoreTest {
     Scores want = ExactUnroll.scores(trained.trajectory(), task.queries(), task.measurement(), ExactUnroll.Options.defaults()).combined();
     Scores got = Scores.load(out);
     for (int q = 0; q < 6; q++) for (int m = 0; m < 48; m++) assertEquals(want.get(q, m), got.get(q, m), 1e-12 * (1 + Math.abs(want.get(q, m))));
+    // A float32 sweep of the float64 run: the same scores to float32 rounding, and not the same bits.
+    Path f32 = dir.resolve("unroll32.npy");
+    assertEquals(0, score("--run", runDir.toString(), "--method", "unroll", "--sweep-dtype", "float32", "--out", f32.toString()));
+    Scores single = Scores.load(f32);
+    assertEquals("F32", single.settings().get("sweep dtype"));
+    double largest = 0, diff = 0;
+    for (int q = 0; q < 6; q++) {
+      for (int m = 0; m < 48; m++) {
+        largest = Math.max(largest, Math.abs(want.get(q, m)));
+        diff = Math.max(diff, Math.abs(want.get(q, m) - single.get(q, m)));
+      }
+    }
+    assertTrue(diff > 0 && diff < 1e-4 * largest, "float32 sweep: largest difference " + diff + " of " + largest);
+    assertThrows(Options.UsageException.class, () -> score("--run", runDir.toString(), "--method", "unroll", "--sweep-dtype", "half", "--out", f32.toString()));
   }
 
   @Test
