@@ -53,9 +53,9 @@ public class PeakBench {
     boolean f32 = DTypeParam.parse(dtype) == dev.unroll.autodiff.DType.F32;
     int t = Math.min(threads, Parallel.configuredThreads());
     double[] out = new double[t];
-    // Each chunk waits until all have started: a pool thread that wakes late would otherwise find
+    // Each chunk waits until all have started: a pool thread that wakes late could otherwise find
     // the caller already done with its chunk and claiming the next, so that the chains ran one
-    // after the other and the "t-thread peak" measured one thread's (as it did until 2026-11-24).
+    // after the other and the "t-thread peak" measured one thread's.
     CountDownLatch started = new CountDownLatch(t);
     Parallel.forChunks(t, t, c -> {
       started.countDown();
