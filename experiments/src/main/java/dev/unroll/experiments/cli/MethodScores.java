@@ -32,8 +32,8 @@ import java.util.List;
 /**
  * The scores of each method of {@code ./unroll score} by its command-line name ({@link Score#METHODS}):
  * which library call computes it, with the options it reads and the experiments' defaults
- * ({@link MethodCatalog}) for the rest; pairwise on the session's
- * queries, or each training example's self-influence.
+ * ({@link MethodCatalog}) for the rest; pairwise on the session's queries, or each training
+ * example's self-influence, for the recorded run or averaged over runs with other seeds.
  */
 final class MethodScores {
   private MethodScores() {}
