@@ -100,7 +100,7 @@ final class Gemm64 {
    * small to repay packing, n a multiple of {@link #NR}, B small enough to stay in cache across
    * the row groups. Each element of C gets the same arithmetic as in {@link #blocked}.
    */
-  static void unpacked(boolean ta, int m, int n, int k, double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
+  static void inPlace(boolean ta, int m, int n, int k, double[] a, int aOff, int lda, double[] b, int bOff, int ldb,
       double[] c, int cOff, int ldc, boolean accumulate) {
     Scratch s = SCRATCH.get();
     for (int pc = 0; pc < k; pc += KC) {

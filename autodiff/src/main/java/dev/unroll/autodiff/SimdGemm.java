@@ -36,7 +36,7 @@ public final class SimdGemm {
   /** Widest C, in vectors, computed in unpacked strips ({@link Gemm32#strips}) whatever the problem size. */
   static final int STRIPS_MAX_VECTORS = 1;
   /** Largest B (elements) read in place by the blocked path's loops: it stays in L2 across the row groups. */
-  static final long UNPACKED_MAX_B = 1 << 15;
+  static final long IN_PLACE_MAX_B = 1 << 15;
   /** Largest transposed B (elements) copied whole for the strips. */
   static final long STRIPS_MAX_PACKED = 1 << 20;
 
@@ -71,8 +71,8 @@ public final class SimdGemm {
       }
       return;
     }
-    if (unpacked(transB, n, k, work, Gemm32.NR)) {
-      Gemm32.unpacked(transA, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+    if (readsInPlace(transB, n, k, work, Gemm32.NR)) {
+      Gemm32.inPlace(transA, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
       return;
     }
     boolean byColumns = n >= m;
@@ -123,8 +123,8 @@ public final class SimdGemm {
       }
       return;
     }
-    if (unpacked(transB, n, k, work, Gemm64.NR)) {
-      Gemm64.unpacked(transA, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+    if (readsInPlace(transB, n, k, work, Gemm64.NR)) {
+      Gemm64.inPlace(transA, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
       return;
     }
     boolean byColumns = n >= m;
@@ -145,14 +145,14 @@ public final class SimdGemm {
   }
 
   /**
-   * Whether the blocked path may read its operands where they lie ({@link Gemm64#unpacked}): a
+   * Whether the blocked path may read its operands where they lie ({@link Gemm64#inPlace}): a
    * problem below {@link #PARALLEL_MIN_WORK}, B row-major, whole micro-tile columns and a B of at
-   * most {@link #UNPACKED_MAX_B} elements. Packing such a B (and a transposed A) costs a tenth to a
+   * most {@link #IN_PLACE_MAX_B} elements. Packing such a B (and a transposed A) costs a tenth to a
    * third of the product itself, as in the [32 × 128]·[128 × 128] products of exact unrolling, which
    * repeat per query with a fresh operand each time.
    */
-  private static boolean unpacked(boolean transB, int n, int k, long work, int nr) {
-    return !transB && work < PARALLEL_MIN_WORK && n % nr == 0 && (long) k * n <= UNPACKED_MAX_B;
+  private static boolean readsInPlace(boolean transB, int n, int k, long work, int nr) {
+    return !transB && work < PARALLEL_MIN_WORK && n % nr == 0 && (long) k * n <= IN_PLACE_MAX_B;
   }
 
   /**

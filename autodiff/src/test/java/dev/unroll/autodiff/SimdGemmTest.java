@@ -41,7 +41,7 @@ class SimdGemmTest {
     // The unpacked strips (narrow C, one row, short depth) and the dot products (one or two
     // columns), with C and B ending exactly at their arrays' ends as tensors do.
     int l = Gemm32.L;
-    // The last four are read in place (unpacked) where B is not transposed.
+    // The last four are read in place (Gemm64.inPlace) where B is not transposed.
     int[][] thin = {{32, 128, 1}, {32, 1, 128}, {1, 128, 32}, {128, 8, 32}, {128, 10, 256}, {9, l + 1, 17},
         {17, 2 * l - 1, 5}, {33, 2, 40}, {7, l, 3}, {8, l - 1, 300}, {3, 3 * l + 2, 15},
         {32, 128, 128}, {128, 32, 128}, {128, 128, 64}, {13, 4 * l, 300}};
@@ -188,7 +188,7 @@ class SimdGemmTest {
   }
 
   /**
-   * Operands read in place ({@link Gemm64#unpacked}) give the packed, blocked path's bits: the same
+   * Operands read in place ({@link Gemm64#inPlace}) give the packed, blocked path's bits: the same
    * chain per element, whatever the layout of A, with edge rows, several depth blocks, offsets and
    * padded leading dimensions.
    */
@@ -207,9 +207,9 @@ class SimdGemmTest {
           double[] packed = c0.clone(), inPlace = c0.clone();
           float[] packedF = cf0.clone(), inPlaceF = cf0.clone();
           Gemm64.blocked(ta, false, 0, m, 0, n, k, a, c.aOff, c.lda, b, c.bOff, c.ldb, packed, c.cOff, c.ldc, acc);
-          Gemm64.unpacked(ta, m, n, k, a, c.aOff, c.lda, b, c.bOff, c.ldb, inPlace, c.cOff, c.ldc, acc);
+          Gemm64.inPlace(ta, m, n, k, a, c.aOff, c.lda, b, c.bOff, c.ldb, inPlace, c.cOff, c.ldc, acc);
           Gemm32.blocked(ta, false, 0, m, 0, n, k, af, c.aOff, c.lda, bf, c.bOff, c.ldb, packedF, c.cOff, c.ldc, acc);
-          Gemm32.unpacked(ta, m, n, k, af, c.aOff, c.lda, bf, c.bOff, c.ldb, inPlaceF, c.cOff, c.ldc, acc);
+          Gemm32.inPlace(ta, m, n, k, af, c.aOff, c.lda, bf, c.bOff, c.ldb, inPlaceF, c.cOff, c.ldc, acc);
           assertArrayEquals(packed, inPlace, "float64 " + c);
           assertArrayEquals(packedF, inPlaceF, "float32 " + c);
         }

@@ -16,6 +16,7 @@ import dev.unroll.tda.curvature.DiagonalCurvature;
 import dev.unroll.tda.curvature.Ekfac;
 import dev.unroll.tda.curvature.FisherType;
 import dev.unroll.tda.curvature.FitOptions;
+import dev.unroll.tda.curvature.LinearOperator;
 import dev.unroll.tda.methods.Ensembles;
 import dev.unroll.tda.methods.GradientSimilarity;
 import dev.unroll.tda.methods.InfluenceFunctions;
@@ -113,10 +114,11 @@ final class MethodScores {
       }
       case "if-lissa" -> {
         InfluenceFunctions.Operator op = MethodOptions.operator(o, InfluenceFunctions.Operator.GAUSS_NEWTON);
+        LinearOperator g = InfluenceFunctions.operator(op, task, p, fit);
         Damping d = MethodOptions.damping(o, s, "learning-time");
         double scale = o.getDouble("lissa-scale", Double.NaN);
-        if (Double.isNaN(scale)) scale = MethodOptions.largestEigenvalue(InfluenceFunctions.operator(op, task, p, fit).damped(MethodOptions.lambdaOf(d)), 20);
-        yield Preconditioners.lissa(InfluenceFunctions.operator(op, task, p, fit), op.label(), d, scale, o.getDouble("lissa-tol", 1e-6), o.getInt("lissa-depth", 1000));
+        if (Double.isNaN(scale)) scale = MethodOptions.largestEigenvalue(g.damped(MethodOptions.lambdaOf(d)), 20);
+        yield Preconditioners.lissa(g, op.label(), d, scale, o.getDouble("lissa-tol", 1e-6), o.getInt("lissa-depth", 1000));
       }
       case "if-diagonal" -> Preconditioners.diagonal(DiagonalCurvature.fit(task, p, fit), MethodOptions.damping(o, s, "mean:0.1"));
       case "if-kfac" -> Preconditioners.kronecker(Ekfac.kfac(task, p, fit), MethodOptions.damping(o, s, "mean:0.1"));
