@@ -56,6 +56,11 @@ public final class Main {
     } catch (IllegalArgumentException | Options.UsageException | dev.unroll.nn.data.DataLoadException ex) {
       System.err.println("unroll " + args[0] + ": " + ex.getMessage());
       status = 2;
+    } catch (ArithmeticException | dev.unroll.optim.train.DivergenceException | dev.unroll.autodiff.io.CorruptFileException
+        | dev.unroll.tda.curvature.FactorStore.MismatchException ex) {
+      // Numerical failures, damaged files and stale factors: their messages name the cause and the remedy.
+      System.err.println("unroll " + args[0] + ": " + ex.getMessage());
+      status = 1;
     }
     System.exit(status);
   }

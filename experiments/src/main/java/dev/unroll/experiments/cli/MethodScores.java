@@ -109,16 +109,21 @@ final class MethodScores {
           : Preconditioners.explicit(DenseCurvature.fisher(task, p, fit.withFisher(FisherType.EXPECTED)), MethodOptions.damping(o, s, "mean:0.1"));
       case "if-cg" -> {
         InfluenceFunctions.Operator op = MethodOptions.operator(o, InfluenceFunctions.Operator.GAUSS_NEWTON);
-        yield Preconditioners.conjugateGradient(InfluenceFunctions.operator(op, task, p, fit), op.label(), MethodOptions.damping(o, s, "learning-time"),
-            o.getDouble("cg-tol", 1e-6), o.getInt("cg-iters", 100));
+        double tol = o.getDouble("cg-tol", 1e-6);
+        int iters = o.getInt("cg-iters", 100);
+        solverLimits("cg-tol", tol, "cg-iters", iters);
+        yield Preconditioners.conjugateGradient(InfluenceFunctions.operator(op, task, p, fit), op.label(), MethodOptions.damping(o, s, "learning-time"), tol, iters);
       }
       case "if-lissa" -> {
         InfluenceFunctions.Operator op = MethodOptions.operator(o, InfluenceFunctions.Operator.GAUSS_NEWTON);
+        double tol = o.getDouble("lissa-tol", 1e-6), scale = o.getDouble("lissa-scale", Double.NaN);
+        int depth = o.getInt("lissa-depth", 1000);
+        solverLimits("lissa-tol", tol, "lissa-depth", depth);
+        if (!Double.isNaN(scale) && !(scale > 0 && scale < Double.POSITIVE_INFINITY)) throw new Options.UsageException("--lissa-scale must be positive, got " + scale);
         LinearOperator g = InfluenceFunctions.operator(op, task, p, fit);
         Damping d = MethodOptions.damping(o, s, "learning-time");
-        double scale = o.getDouble("lissa-scale", Double.NaN);
         if (Double.isNaN(scale)) scale = MethodOptions.largestEigenvalue(g.damped(MethodOptions.lambdaOf(d)), 20);
-        yield Preconditioners.lissa(g, op.label(), d, scale, o.getDouble("lissa-tol", 1e-6), o.getInt("lissa-depth", 1000));
+        yield Preconditioners.lissa(g, op.label(), d, scale, tol, depth);
       }
       case "if-diagonal" -> Preconditioners.diagonal(DiagonalCurvature.fit(task, p, fit), MethodOptions.damping(o, s, "mean:0.1"));
       case "if-kfac" -> Preconditioners.kronecker(Ekfac.kfac(task, p, fit), MethodOptions.damping(o, s, "mean:0.1"));
@@ -153,13 +158,40 @@ final class MethodScores {
   static Scores timedCompute(String method, ScoreSession s) {
     return Backends.withCpu(Backends.cpu(), () -> {
       try {
-        return compute(method, s);
+        Scores scores = compute(method, s);
+        String warning = unconvergedWarning(method, scores);
+        if (warning != null) System.err.println(warning);
+        return scores;
       } catch (Options.UsageException | IllegalArgumentException e) {
         throw e;
+      } catch (ArithmeticException e) {
+        ArithmeticException named = new ArithmeticException(method + ": " + e.getMessage());
+        named.initCause(e);
+        throw named;
       } catch (Exception e) {
         throw new RuntimeException(method + ": " + e.getMessage(), e);
       }
     });
+  }
+
+  /** Refuses an iterative solver's tolerance below zero and iteration limit below one, by their options' names. */
+  private static void solverLimits(String tolOption, double tol, String iterOption, int iters) {
+    if (!(tol >= 0 && tol < Double.POSITIVE_INFINITY)) throw new Options.UsageException("--" + tolOption + " must be finite and >= 0, got " + tol);
+    if (iters < 1) throw new Options.UsageException("--" + iterOption + " must be >= 1, got " + iters);
+  }
+
+  /**
+   * A warning when an iterative solver (CG, LiSSA) stopped before its tolerance for some queries,
+   * naming how many, the largest residual and the option that raises the limit; null when none did.
+   */
+  static String unconvergedWarning(String method, Scores scores) {
+    java.util.Map<String, String> st = scores.settings();
+    int stopped = Integer.parseInt(st.getOrDefault(Preconditioners.UNCONVERGED, "0"));
+    if (stopped == 0) return null;
+    String limit = method.equals("if-lissa") ? "--lissa-depth" : "--cg-iters";
+    return String.format("warning: %s: %d of %s solves stopped at the limit of %s iterations before reaching tolerance %s "
+        + "(relative residual up to %.3g); the scores are approximate, raise %s", method, stopped, st.getOrDefault("solves", "?"),
+        st.get("max_iterations"), st.get("tolerance"), Double.parseDouble(st.getOrDefault("relative_residual_max", "NaN")), limit);
   }
 
   /**

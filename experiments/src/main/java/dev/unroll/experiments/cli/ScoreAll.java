@@ -62,16 +62,27 @@ final class ScoreAll {
     if (!skipped.isEmpty()) System.out.println("left out for this model's size: " + String.join(", ", skipped));
     Map<String, Scores> scores = new LinkedHashMap<>();
     Map<String, Double> seconds = new LinkedHashMap<>();
+    Map<String, String> failed = new LinkedHashMap<>();
     for (String m : methods) {
       long t0 = System.nanoTime();
-      Scores sc = MethodScores.timedCompute(m, s);
+      Scores sc;
+      try {
+        sc = MethodScores.timedCompute(m, s);
+      } catch (ArithmeticException e) {
+        // A numerical failure (CG on an indefinite Hessian, LiSSA's scale too small) is the method's
+        // answer under these options: report it and go on with the others.
+        failed.put(m, e.getMessage());
+        System.out.printf("  %-12s failed: %s%n", m, e.getMessage());
+        continue;
+      }
       double sec = (System.nanoTime() - t0) / 1e9;
       scores.put(m, sc);
       seconds.put(m, sec);
       Score.save(sc, out.resolve(m + ".npy"));
       System.out.printf("  %-12s %8.2f s%n", m, sec);
     }
-    String ref = scores.containsKey("unroll") ? "unroll" : "source";
+    if (scores.isEmpty()) throw new ArithmeticException("every method failed: " + failed);
+    String ref = scores.containsKey("unroll") ? "unroll" : scores.containsKey("source") ? "source" : scores.keySet().iterator().next();
     JsonObject summary = new JsonObject();
     summary.addProperty("run", s.dir.toString());
     summary.addProperty("task", s.spec.name());
@@ -85,7 +96,7 @@ final class ScoreAll {
     summary.addProperty("self_influence", s.selfInfluence);
     JsonObject ms = new JsonObject();
     StringBuilder table = new StringBuilder();
-    table.append(String.format(Locale.ROOT, "%n| method | seconds | Spearman with %s |%n|---|---|---|%n", ref.equals("unroll") ? "exact unrolling" : "SOURCE"));
+    table.append(String.format(Locale.ROOT, "%n| method | seconds | Spearman with %s |%n|---|---|---|%n", ref.equals("unroll") ? "exact unrolling" : ref.equals("source") ? "SOURCE" : ref));
     for (var e : scores.entrySet()) {
       double rho = ReportFigures.meanRowSpearman(e.getValue().values(), scores.get(ref).values());
       JsonObject m = Score.summary(s, e.getKey(), e.getValue(), seconds.get(e.getKey()), e.getKey() + ".npy");
@@ -96,11 +107,13 @@ final class ScoreAll {
       table.append(String.format(Locale.ROOT, "| %s | %.2f | %s |%n", e.getKey(), seconds.get(e.getKey()), r));
     }
     summary.add("methods", ms);
+    for (var e : failed.entrySet()) table.append(String.format(Locale.ROOT, "| %s | failed | %s |%n", e.getKey(), e.getValue()));
+    summary.add("failed", Score.GSON.toJsonTree(failed));
     System.out.print(table);
     if (o.flag("timing")) summary.add("timing", timing(s, seconds, load0));
     AtomicFiles.writeString(out.resolve("summary.json"), Score.GSON.toJson(summary) + "\n");
     System.out.println("Scores and summary.json in " + out);
-    return 0;
+    return failed.isEmpty() ? 0 : 1;
   }
 
   /**

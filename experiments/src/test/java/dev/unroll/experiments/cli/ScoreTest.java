@@ -1,6 +1,7 @@
 package dev.unroll.experiments.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -129,6 +130,30 @@ class ScoreTest {
     }
   }
 
+  @Test
+  void iterativeSolversSayWhenTheyStopBeforeTheirTolerance() throws Exception {
+    String[] common = {"--run", runDir.toString(), "--operator", "gauss-newton", "--damping", "0.5"};
+    java.io.PrintStream err = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      scoreWith(common, "if-cg", "cg-short.npy", "--cg-tol", "1e-14", "--cg-iters", "1");
+      scoreWith(common, "if-lissa", "lissa-short.npy", "--lissa-tol", "1e-14", "--lissa-depth", "2");
+      scoreWith(common, "if-cg", "cg-long.npy", "--cg-tol", "1e-6", "--cg-iters", "1000");
+    } finally {
+      System.setErr(err);
+    }
+    String printed = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(printed.contains("warning: if-cg: 6 of 6 solves stopped at the limit of 1 iterations before reaching tolerance 1.0E-14") && printed.contains("raise --cg-iters"), printed);
+    assertTrue(printed.contains("warning: if-lissa: 6 of 6 solves stopped at the limit of 2 iterations") && printed.contains("raise --lissa-depth"), printed);
+    assertEquals(2, printed.split("warning:", -1).length - 1, "the converged solve warns of nothing: " + printed);
+    JsonObject shortSettings = json(dir.resolve("cg-short.summary.json")).getAsJsonObject("settings"), longSettings = json(dir.resolve("cg-long.summary.json")).getAsJsonObject("settings");
+    assertEquals("6", shortSettings.get("solves_not_converged").getAsString());
+    assertEquals("0", longSettings.get("solves_not_converged").getAsString());
+    assertEquals("6", longSettings.get("solves").getAsString());
+    assertTrue(Double.parseDouble(longSettings.get("relative_residual_max").getAsString()) <= 1e-6);
+  }
+
   private static Scores scoreWith(String[] common, String method, String file, String... extra) throws Exception {
     List<String> a = new ArrayList<>(List.of(common));
     a.addAll(List.of("--method", method, "--out", dir.resolve(file).toString()));
@@ -179,6 +204,23 @@ class ScoreTest {
     }
     JsonObject timing = summary.getAsJsonObject("timing");
     assertTrue(timing.has("training_seconds") && timing.has("ekfac_influence_to_training") && timing.has("source_to_ekfac_influence") && timing.has("unroll_per_100_queries_to_training"));
+    assertEquals(0, summary.getAsJsonObject("failed").size());
+  }
+
+  @Test
+  void aMethodThatFailsNumericallyLeavesTheOthersScoredAndIsReported() throws Exception {
+    // A LiSSA scale far below the curvature's largest eigenvalue makes its recursion blow up.
+    Path out = dir.resolve("all-failing");
+    assertEquals(1, score("--run", runDir.toString(), "--method", "all", "--trak-dim", "16", "--lissa-scale", "1e-12", "--lissa-depth", "100000", "--out", out.toString()));
+    JsonObject summary = json(out.resolve("summary.json"));
+    String why = summary.getAsJsonObject("failed").get("if-lissa").getAsString();
+    assertTrue(why.startsWith("if-lissa: LiSSA diverged at iteration") && why.contains("the scale 1.0E-12 is below half the largest eigenvalue"), why);
+    java.util.Set<String> rest = new java.util.LinkedHashSet<>(Score.METHODS.keySet());
+    rest.remove("if-lissa");
+    assertEquals(rest, summary.getAsJsonObject("methods").keySet());
+    assertFalse(Files.exists(out.resolve("if-lissa.npy")));
+    ArithmeticException alone = assertThrows(ArithmeticException.class, () -> score("--run", runDir.toString(), "--method", "if-lissa", "--lissa-scale", "1e-12", "--out", dir.resolve("diverged.npy").toString()));
+    assertTrue(alone.getMessage().startsWith("if-lissa: LiSSA diverged"), alone.getMessage());
   }
 
   /**
@@ -247,5 +289,11 @@ class ScoreTest {
     assertTrue(none.getMessage().contains("is not a recorded run: it has no manifest.json"), none.getMessage());
     Options.UsageException damping = assertThrows(Options.UsageException.class, () -> score("--run", runDir.toString(), "--method", "if-kfac", "--damping", "lots"));
     assertTrue(damping.getMessage().contains("--damping"), damping.getMessage());
+    String[][] limits = {{"if-cg", "--cg-iters", "0", "--cg-iters must be >= 1, got 0"}, {"if-cg", "--cg-tol", "-1", "--cg-tol must be finite and >= 0, got -1"},
+      {"if-lissa", "--lissa-depth", "-3", "--lissa-depth must be >= 1, got -3"}, {"if-lissa", "--lissa-scale", "-1", "--lissa-scale must be positive, got -1"}};
+    for (String[] l : limits) {
+      Options.UsageException e = assertThrows(Options.UsageException.class, () -> score("--run", runDir.toString(), "--method", l[0], l[1], l[2], "--out", dir.resolve("limit.npy").toString()));
+      assertTrue(e.getMessage().contains(l[3]), e.getMessage());
+    }
   }
 }

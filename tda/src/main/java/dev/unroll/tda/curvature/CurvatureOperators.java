@@ -1,6 +1,7 @@
 package dev.unroll.tda.curvature;
 
 import dev.unroll.autodiff.Autograd;
+import dev.unroll.autodiff.Backends;
 import dev.unroll.autodiff.DType;
 import dev.unroll.autodiff.Derivatives;
 import dev.unroll.autodiff.GradMode;
@@ -59,6 +60,48 @@ public final class CurvatureOperators {
         // The JVP's second reverse pass frees parts of the forward graph: run the forward again for the VJP.
         Tensor again = model.withParameters(leaves, () -> model.forward(b.x().to(leaves.get(0).dtype())));
         return ParameterVector.concat(Autograd.grad(List.of(again), List.of(h), leaves, false, false, true));
+      }
+
+      /**
+       * All vectors in one sweep: with ∇²_f Lₙ = Σ_c w_c w_cᵀ, G = (1/N)·Σₙ Σ_c φₙ,c φₙ,cᵀ where
+       * φₙ,c = Jₙᵀw_c is example n's gradient for the output cotangent w_c (the outer-product
+       * identity per layer, {@link CapturedPass#flatGradients}), so a batch adds (V·Φᵀ)·Φ to G·V for
+       * V the vectors as rows and Φ [B, P] the batch's φ's: two float64 products with all vectors at
+       * once, where {@link #apply} costs two forward passes and two reverse ones per vector.
+       */
+      @Override
+      public double[][] applyAll(double[][] vs) {
+        if (vs.length < 2) return super.applyAll(vs);
+        GradientLayout layout = task.layout();
+        int q = vs.length, p = layout.size(), n = options.examples(task.numTrain());
+        double[] flat = new double[q * p];
+        for (int k = 0; k < q; k++) {
+          if (vs[k].length != p) throw new IllegalArgumentException("Gauss-Newton product: vector of " + vs[k].length + " entries for " + p + " parameters");
+          System.arraycopy(vs[k], 0, flat, k * p, p);
+        }
+        Tensor v = Tensor.of(flat, q, p);
+        double[] acc = new double[q * p];
+        for (int[] rows : Gradients.ranges(n, options.batchSize())) {
+          Batch b = task.train().batch(rows);
+          CapturedPass.run(task.model(), layout, params, b.x(), pass -> {
+            List<Tensor> dirs = OutputDirections.of(task.loss(), expected, pass.output(), b.y(), rows);
+            for (int c = 0; c < dirs.size(); c++) {
+              Tensor phi = pass.flatGradients(pass.vjp(dirs.get(c), c + 1 < dirs.size()));
+              // The vectors stay on the CPU, where the solver keeps them.
+              if (!phi.backend().isCpu()) phi = phi.to(Backends.cpu());
+              phi = phi.to(DType.F64);
+              double[] part;
+              try (var off = GradMode.off()) {
+                part = v.matmul(phi.t()).matmul(phi).toDoubleArray();
+              }
+              for (int i = 0; i < acc.length; i++) acc[i] += part[i];
+            }
+            return null;
+          });
+        }
+        double[][] out = new double[q][p];
+        for (int k = 0; k < q; k++) for (int i = 0; i < p; i++) out[k][i] = acc[k * p + i] / n;
+        return out;
       }
     };
   }

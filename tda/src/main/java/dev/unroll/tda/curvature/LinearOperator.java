@@ -6,6 +6,17 @@ public interface LinearOperator {
 
   double[] apply(double[] v);
 
+  /**
+   * G·vᵢ for every row vᵢ of {@code vs}. Operators that sweep the training set override it to take
+   * every vector along in one sweep (products of the batch with all of them at once) instead of one
+   * sweep per vector; the results equal {@link #apply}'s up to rounding.
+   */
+  default double[][] applyAll(double[][] vs) {
+    double[][] out = new double[vs.length][];
+    for (int i = 0; i < vs.length; i++) out[i] = apply(vs[i]);
+    return out;
+  }
+
   /** G + λI. */
   default LinearOperator damped(double lambda) {
     LinearOperator g = this;
@@ -17,6 +28,12 @@ public interface LinearOperator {
       public double[] apply(double[] v) {
         double[] out = g.apply(v);
         for (int i = 0; i < out.length; i++) out[i] += lambda * v[i];
+        return out;
+      }
+
+      public double[][] applyAll(double[][] vs) {
+        double[][] out = g.applyAll(vs);
+        for (int k = 0; k < vs.length; k++) for (int i = 0; i < out[k].length; i++) out[k][i] += lambda * vs[k][i];
         return out;
       }
     };

@@ -24,6 +24,12 @@ import java.util.Map;
 public final class Preconditioners {
   private Preconditioners() {}
 
+  /**
+   * The settings key under which the iterative solvers (CG, LiSSA) count the solves that stopped at
+   * their iteration limit before meeting their tolerance (beside {@code solves}, all of them).
+   */
+  public static final String UNCONVERGED = "solves_not_converged";
+
   /** P = I: scores are plain gradient dot products. */
   public static Preconditioner identity() {
     return new Preconditioner() {
@@ -52,6 +58,7 @@ public final class Preconditioners {
    * eigenvalue). Records the largest iteration count and residual.
    */
   public static Preconditioner conjugateGradient(LinearOperator g, String operatorName, Damping damping, double tol, int maxIter) {
+    IterativeSolvers.checkLimits("conjugate gradient", tol, maxIter);
     double lambda = fixedDamping(damping, "conjugate gradient");
     LinearOperator a = g.damped(lambda);
     Map<String, String> s = new LinkedHashMap<>();
@@ -69,6 +76,7 @@ public final class Preconditioners {
    * iterated until successive iterates differ by ≤ tol relative.
    */
   public static Preconditioner lissa(LinearOperator g, String operatorName, Damping damping, double scale, double tol, int maxIter) {
+    IterativeSolvers.checkLissa("LiSSA", scale, tol, maxIter);
     double lambda = fixedDamping(damping, "LiSSA");
     LinearOperator a = g.damped(lambda);
     Map<String, String> s = new LinkedHashMap<>();
@@ -134,21 +142,28 @@ public final class Preconditioners {
     return d.resolve(Double.NaN);
   }
 
-  private static Tensor solveRows(Tensor x, java.util.function.Function<double[], IterativeSolvers.Solution> solve, Map<String, String> s) {
+  /** Solves for every row of {@code x} in one call of the lockstep solver, recording its iterations and residuals. */
+  private static Tensor solveRows(Tensor x, java.util.function.Function<double[][], IterativeSolvers.Solution[]> solve, Map<String, String> s) {
     int q = x.dim(0), p = x.dim(1);
     double[] flat = x.to(DType.F64).toDoubleArray();
+    double[][] rhs = new double[q][];
+    for (int i = 0; i < q; i++) rhs[i] = Arrays.copyOfRange(flat, i * p, (i + 1) * p);
+    IterativeSolvers.Solution[] sols = solve.apply(rhs);
     double[] out = new double[q * p];
-    int maxIt = 0;
+    int maxIt = 0, stopped = 0;
     double maxRes = 0;
     for (int i = 0; i < q; i++) {
-      IterativeSolvers.Solution sol = solve.apply(Arrays.copyOfRange(flat, i * p, (i + 1) * p));
+      IterativeSolvers.Solution sol = sols[i];
       System.arraycopy(sol.x(), 0, out, i * p, p);
       maxIt = Math.max(maxIt, sol.iterations());
       maxRes = Math.max(maxRes, sol.relativeResidual());
+      if (!sol.converged()) stopped++;
     }
     synchronized (s) {
       s.merge("iterations_max", Integer.toString(maxIt), (a, b) -> Integer.toString(Math.max(Integer.parseInt(a), Integer.parseInt(b))));
       s.merge("relative_residual_max", Double.toString(maxRes), (a, b) -> Double.toString(Math.max(Double.parseDouble(a), Double.parseDouble(b))));
+      s.merge(UNCONVERGED, Integer.toString(stopped), (a, b) -> Integer.toString(Integer.parseInt(a) + Integer.parseInt(b)));
+      s.merge("solves", Integer.toString(q), (a, b) -> Integer.toString(Integer.parseInt(a) + Integer.parseInt(b)));
     }
     return Tensor.of(out, q, p);
   }

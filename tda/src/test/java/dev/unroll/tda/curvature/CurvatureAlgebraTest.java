@@ -8,6 +8,7 @@ import dev.unroll.autodiff.Rng;
 import dev.unroll.autodiff.Tensor;
 import org.apache.commons.math3.linear.Array2DRowRealMatrix;
 import org.apache.commons.math3.linear.LUDecomposition;
+import org.apache.commons.math3.linear.MatrixUtils;
 import org.apache.commons.math3.linear.RealMatrix;
 import org.junit.jupiter.api.Test;
 
@@ -119,6 +120,81 @@ class CurvatureAlgebraTest {
     assertClose(expected, out.toDoubleArray(), 1e-11, "Kronecker inverse");
     Tensor batch = Tensor.of(v, 1, dout, din).expand(2, dout, din);
     assertClose(expected, k.apply(SpectralFunction.inverse(lambda), batch).slice(0, 1, 2).toDoubleArray(), 1e-11, "batched");
+  }
+
+  @Test
+  void lockstepSolversGiveEachRightHandSideTheSingleVectorSolution() {
+    int n = 25;
+    double[][] g = spd(n, 3);
+    LinearOperator a = LinearOperator.dense(g).damped(0.05);
+    // A zero right-hand side, an eigen-direction-like one that converges at once, and generic ones that take longer.
+    double[][] bs = {randomVector(n, 4), new double[n], randomVector(n, 5), g[0].clone()};
+    int[] calls = {0};
+    LinearOperator counted = new LinearOperator() {
+      public int dim() {
+        return n;
+      }
+
+      public double[] apply(double[] v) {
+        return a.apply(v);
+      }
+
+      public double[][] applyAll(double[][] vs) {
+        calls[0]++;
+        return LinearOperator.super.applyAll(vs);
+      }
+    };
+    double scale = 4;
+    for (int maxIter : new int[] {3, 400}) {
+      calls[0] = 0;
+      IterativeSolvers.Solution[] cg = IterativeSolvers.conjugateGradient(counted, bs, 1e-10, maxIter);
+      int most = 0;
+      for (int k = 0; k < bs.length; k++) {
+        IterativeSolvers.Solution one = IterativeSolvers.conjugateGradient(a, bs[k], 1e-10, maxIter);
+        assertTrue(java.util.Arrays.equals(one.x(), cg[k].x()), "CG right-hand side " + k + " differs from its own solve");
+        assertEquals(one.iterations(), cg[k].iterations());
+        assertEquals(one.converged(), cg[k].converged());
+        most = Math.max(most, one.iterations());
+        if (cg[k].converged()) assertClose(solve(new Array2DRowRealMatrix(g).add(MatrixUtils.createRealIdentityMatrix(n).scalarMultiply(0.05)).getData(), bs[k]), cg[k].x(), 1e-8, "CG solution " + k);
+      }
+      assertEquals(most, calls[0], "one operator call per lockstep iteration");
+      assertEquals(maxIter > 3, cg[0].converged() && cg[2].converged(), "converged flags at limit " + maxIter);
+      assertEquals(0, cg[1].iterations());
+      IterativeSolvers.Solution[] li = IterativeSolvers.lissa(a, bs, scale, 1e-12, maxIter * 10);
+      for (int k = 0; k < bs.length; k++) {
+        IterativeSolvers.Solution one = IterativeSolvers.lissa(a, bs[k], scale, 1e-12, maxIter * 10);
+        assertTrue(java.util.Arrays.equals(one.x(), li[k].x()), "LiSSA right-hand side " + k + " differs from its own solve");
+        assertEquals(one.iterations(), li[k].iterations());
+        assertEquals(one.converged(), li[k].converged());
+        assertEquals(one.relativeResidual(), li[k].relativeResidual(), 1e-15);
+      }
+      assertEquals(maxIter > 3, li[0].converged(), "LiSSA converged flag at limit " + maxIter * 10);
+    }
+  }
+
+  @Test
+  void solversRefuseLimitsThatCannotSolve() {
+    LinearOperator a = LinearOperator.dense(spd(4, 1));
+    double[] b = randomVector(4, 2);
+    String[] messages = {
+      message(() -> IterativeSolvers.conjugateGradient(a, b, 1e-6, 0)),
+      message(() -> IterativeSolvers.conjugateGradient(a, b, -1, 10)),
+      message(() -> IterativeSolvers.conjugateGradient(a, b, Double.NaN, 10)),
+      message(() -> IterativeSolvers.lissa(a, b, 2, 1e-6, -3)),
+      message(() -> IterativeSolvers.lissa(a, b, 0, 1e-6, 10)),
+      message(() -> IterativeSolvers.lissa(a, b, Double.POSITIVE_INFINITY, 1e-6, 10))};
+    String[] expected = {"iteration limit must be at least 1, got 0", "tolerance must be finite and non-negative, got -1", "got NaN",
+      "iteration limit must be at least 1, got -3", "scale must be positive and finite, got 0", "got Infinity"};
+    for (int i = 0; i < messages.length; i++) assertTrue(messages[i].contains(expected[i]), messages[i]);
+  }
+
+  private static String message(Runnable r) {
+    try {
+      r.run();
+    } catch (IllegalArgumentException e) {
+      return e.getMessage();
+    }
+    throw new AssertionError("expected a refusal");
   }
 
   @Test
