@@ -13,6 +13,7 @@ import dev.unroll.tda.AttributionTask;
 import dev.unroll.tda.grad.CapturedPass;
 import dev.unroll.tda.grad.GradientLayout;
 import dev.unroll.tda.grad.Gradients;
+import dev.unroll.tda.unroll.MlpHessianProducts;
 import java.util.List;
 
 /**
@@ -33,7 +34,28 @@ public final class CurvatureOperators {
         Tensor f = model.withParameters(leaves, () -> task.loss().sum(model.forward(b.x().to(leaves.get(0).dtype())), b.y()));
         return ParameterVector.concat(Derivatives.hvp(f, leaves, v));
       }
+
+      /**
+       * On an MLP ({@link MlpHessianProducts}), all vectors in one sweep whose batches' primal
+       * passes they share; elsewhere one autodiff product per vector.
+       */
+      @Override
+      public double[][] applyAll(double[][] vs) {
+        MlpHessianProducts mlp = vs.length < 2 ? null : MlpHessianProducts.of(task.model(), task.loss());
+        if (mlp == null || !onCpu(params)) return super.applyAll(vs);
+        GradientLayout layout = task.layout();
+        double[][] inParameterOrder = new double[vs.length][];
+        for (int k = 0; k < vs.length; k++) inParameterOrder[k] = layout.toParameterOrder(vs[k]);
+        double[][] hv = mlp.apply(params, task.train(), options.examples(task.numTrain()), options.batchSize(), inParameterOrder);
+        for (int k = 0; k < hv.length; k++) hv[k] = layout.toBlockOrder(hv[k]);
+        return hv;
+      }
     };
+  }
+
+  private static boolean onCpu(List<Tensor> params) {
+    for (Tensor p : params) if (!p.backend().isCpu()) return false;
+    return true;
   }
 
   /** v ↦ (1/N)·Σₙ Jₙᵀ (∇²_f Lₙ) Jₙ v, the Gauss-Newton matrix (MseLoss or CrossEntropyLoss). */

@@ -69,28 +69,34 @@ class CurvatureFitTest {
     assertTrue(Fixtures.relativeError(LinearOperator.dense(h).apply(v), hv) < 1e-12);
   }
 
+  /**
+   * Both operators on many vectors at once ({@link LinearOperator#applyAll}: the Gauss-Newton sweep
+   * of per-example output-cotangent gradients, and on MLPs the Hessian's shared primal passes,
+   * {@code MlpHessianProducts}) equal their one-vector products and the dense matrices, damped too:
+   * squared error (one output direction), cross-entropy (one per class) and a convnet (the Hessian's
+   * per-vector fallback), with batches that do not divide the training set and a subset of it.
+   */
   @Test
-  void gaussNewtonOperatorAppliesItselfToManyVectorsInOneSweep() {
-    // Squared error (one output direction), cross-entropy (one per class) and a convnet, with
-    // batches that do not divide the training set and a subset of the examples.
+  void curvatureOperatorsApplyThemselvesToManyVectorsInOneSweep() {
     List<AttributionTask> tasks = List.of(Fixtures.regression(3, 11, 1, 3, 4, 1), Fixtures.classification(5, 7, 1, 3, 3, 4, 3), Fixtures.conv(8, 6, 1));
     for (AttributionTask t : tasks) {
       List<Tensor> p = Fixtures.values(t.model());
-      for (FitOptions o : List.of(FitOptions.of(FisherType.EXPECTED), EXPECTED.withBatchSize(3), EXPECTED.withBatchSize(2).withMaxExamples(5))) {
-        LinearOperator g = CurvatureOperators.gaussNewton(t, p, o);
-        Rng r = new Rng(9);
-        double[][] vs = new double[3][t.layout().size()];
-        for (double[] v : vs) for (int i = 0; i < v.length; i++) v[i] = r.normal();
-        double[][] all = g.applyAll(vs), damped = g.damped(0.25).applyAll(vs);
-        for (int k = 0; k < vs.length; k++) {
-          double[] one = g.apply(vs[k]);
-          assertTrue(Fixtures.relativeError(one, all[k]) < 1e-12, t.model() + " " + o + ": applyAll row " + k + " against apply");
-          for (int i = 0; i < one.length; i++) one[i] += 0.25 * vs[k][i];
-          assertTrue(Fixtures.relativeError(one, damped[k]) < 1e-12, "damped row " + k);
-        }
-        if (o.examples(t.numTrain()) == t.numTrain()) {
-          double[][] gn = Oracles.gaussNewton(t, p);
-          for (int k = 0; k < vs.length; k++) assertTrue(Fixtures.relativeError(LinearOperator.dense(gn).apply(vs[k]), all[k]) < 1e-12, "against the dense Gauss-Newton matrix");
+      for (boolean hessian : new boolean[] {false, true}) {
+        double[][] dense = hessian ? Oracles.hessian(t, p) : Oracles.gaussNewton(t, p);
+        for (FitOptions o : List.of(FitOptions.of(FisherType.EXPECTED), EXPECTED.withBatchSize(3), EXPECTED.withBatchSize(2).withMaxExamples(5))) {
+          LinearOperator g = hessian ? CurvatureOperators.hessian(t, p, o) : CurvatureOperators.gaussNewton(t, p, o);
+          String what = (hessian ? "Hessian " : "Gauss-Newton ") + t.model() + " " + o;
+          Rng r = new Rng(9);
+          double[][] vs = new double[3][t.layout().size()];
+          for (double[] v : vs) for (int i = 0; i < v.length; i++) v[i] = r.normal();
+          double[][] all = g.applyAll(vs), damped = g.damped(0.25).applyAll(vs);
+          for (int k = 0; k < vs.length; k++) {
+            double[] one = g.apply(vs[k]);
+            assertTrue(Fixtures.relativeError(one, all[k]) < 1e-12, what + ": applyAll row " + k + " against apply");
+            if (o.examples(t.numTrain()) == t.numTrain()) assertTrue(Fixtures.relativeError(LinearOperator.dense(dense).apply(vs[k]), all[k]) < 1e-12, what + ": against the dense matrix");
+            for (int i = 0; i < one.length; i++) one[i] += 0.25 * vs[k][i];
+            assertTrue(Fixtures.relativeError(one, damped[k]) < 1e-12, what + ": damped row " + k);
+          }
         }
       }
     }
