@@ -88,13 +88,18 @@ public final class Fixtures {
 
   /** A small convolutional classifier on [n, 2, 5, 5] inputs: Conv2d(2→3, 3x3, pad 1) → ReLU → Conv2d(3→2, 3x3, stride 2) → Flatten → Linear(8 → 3). */
   public static AttributionTask conv(long seed, int n, int q) {
+    return conv(seed, n, q, 3);
+  }
+
+  /** {@link #conv(long, int, int)} with {@code classes} classes. */
+  public static AttributionTask conv(long seed, int n, int q, int classes) {
     Rng r = new Rng(seed);
     Module model = new Sequential(
         new Conv2d(2, 3, 3, 1, 1, DType.F64, r), new ReLU(),
         new Conv2d(3, 2, 3, 3, 2, 0, false, DType.F64, r), new Flatten(),
-        new Linear(8, 3, DType.F64, r));
+        new Linear(8, classes, DType.F64, r));
     Tensor x = Tensor.randn(r, DType.F64, n + q, 2, 5, 5);
-    Targets.Classes y = teacherLabels(r, x.reshape(n + q, 50), 3);
+    Targets.Classes y = teacherLabels(r, x.reshape(n + q, 50), classes);
     return split(model, new CrossEntropyLoss(), Measurement.margin(), x, y, n, q);
   }
 

@@ -194,14 +194,17 @@ final class MethodScores {
         st.get("max_iterations"), st.get("tolerance"), Double.parseDouble(st.getOrDefault("relative_residual_max", "NaN")), limit);
   }
 
+  private static final java.util.Set<String> ITERATIVE = java.util.Set.of("if-cg", "if-lissa");
+
   /**
    * Queries scored together (0: all), so that their float64 vectors fit in 40% of the heap: SOURCE
-   * keeps one [Q, P] vector per segment plus about four for the rotations, the others about four.
+   * keeps one [Q, P] vector per segment plus about four for the rotations, CG and LiSSA about nine
+   * (four per query in the lockstep recurrences, the rest in the operator's many-vector sweep), the others about four.
    * Each further chunk costs another sweep over the training set (per checkpoint for SOURCE), so
    * chunks are used only where memory requires them (FashionMNIST's MLP under a 2 GiB heap).
    */
   static int queryChunk(String method, ScoreSession s) {
-    long perQuery = s.parameterCount() * 8L * (method.endsWith("source") ? s.run.record().segments().size() + 4 : 4);
+    long perQuery = s.parameterCount() * 8L * (method.endsWith("source") ? s.run.record().segments().size() + 4 : ITERATIVE.contains(method) ? 9 : 4);
     long fit = (long) (Runtime.getRuntime().maxMemory() * 0.4) / Math.max(1, perQuery);
     return fit >= s.task.numQueries() ? 0 : (int) Math.max(1, fit);
   }

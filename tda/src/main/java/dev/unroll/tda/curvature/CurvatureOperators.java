@@ -43,14 +43,19 @@ public final class CurvatureOperators {
       public double[][] applyAll(double[][] vs) {
         MlpHessianProducts mlp = vs.length < 2 ? null : MlpHessianProducts.of(task.model(), task.loss());
         if (mlp == null || !onCpu(params)) return super.applyAll(vs);
-        GradientLayout layout = task.layout();
-        double[][] inParameterOrder = new double[vs.length][];
-        for (int k = 0; k < vs.length; k++) inParameterOrder[k] = layout.toParameterOrder(vs[k]);
-        double[][] hv = mlp.apply(params, task.train(), options.examples(task.numTrain()), options.batchSize(), inParameterOrder);
-        for (int k = 0; k < hv.length; k++) hv[k] = layout.toBlockOrder(hv[k]);
-        return hv;
+        return inParameterOrder(task, vs, w -> mlp.apply(params, task.train(), options.examples(task.numTrain()), options.batchSize(), w));
       }
     };
+  }
+
+  /** {@code products} of vectors in the model's parameter order, for vectors and results in block order. */
+  private static double[][] inParameterOrder(AttributionTask task, double[][] vs, java.util.function.UnaryOperator<double[][]> products) {
+    GradientLayout layout = task.layout();
+    double[][] w = new double[vs.length][];
+    for (int k = 0; k < vs.length; k++) w[k] = layout.toParameterOrder(vs[k]);
+    double[][] out = products.apply(w);
+    for (int k = 0; k < out.length; k++) out[k] = layout.toBlockOrder(out[k]);
+    return out;
   }
 
   private static boolean onCpu(List<Tensor> params) {
@@ -85,16 +90,24 @@ public final class CurvatureOperators {
       }
 
       /**
-       * All vectors in one sweep: with ∇²_f Lₙ = Σ_c w_c w_cᵀ, G = (1/N)·Σₙ Σ_c φₙ,c φₙ,cᵀ where
+       * All vectors in one sweep. On an MLP, the batches' primal passes shared and the tangents per
+       * vector ({@link MlpHessianProducts#gaussNewton}). Elsewhere, with at most two output
+       * directions per example: with ∇²_f Lₙ = Σ_c w_c w_cᵀ, G = (1/N)·Σₙ Σ_c φₙ,c φₙ,cᵀ where
        * φₙ,c = Jₙᵀw_c is example n's gradient for the output cotangent w_c (the outer-product
        * identity per layer, {@link CapturedPass#flatGradients}), so a batch adds (V·Φᵀ)·Φ to G·V for
        * V the vectors as rows and Φ [B, P] the batch's φ's: two float64 products with all vectors at
-       * once, where {@link #apply} costs two forward passes and two reverse ones per vector.
+       * once, where {@link #apply} costs two forward passes and two reverse ones per vector. With more
+       * directions (many classes) those products would cost more than the passes; one vector at a time.
        */
       @Override
       public double[][] applyAll(double[][] vs) {
         if (vs.length < 2) return super.applyAll(vs);
+        MlpHessianProducts mlp = MlpHessianProducts.gaussNewton(task.model(), task.loss());
+        if (mlp != null && onCpu(params)) return inParameterOrder(task, vs, w -> mlp.apply(params, task.train(), options.examples(task.numTrain()), options.batchSize(), w));
         GradientLayout layout = task.layout();
+        Batch first = task.train().batch(new int[] {0});
+        int directions = CapturedPass.run(task.model(), layout, params, first.x(), pass -> OutputDirections.of(task.loss(), expected, pass.output(), first.y(), new int[] {0}).size());
+        if (directions > 2) return super.applyAll(vs);
         int q = vs.length, p = layout.size(), n = options.examples(task.numTrain());
         double[] flat = new double[q * p];
         for (int k = 0; k < q; k++) {
@@ -103,7 +116,10 @@ public final class CurvatureOperators {
         }
         Tensor v = Tensor.of(flat, q, p);
         double[] acc = new double[q * p];
-        for (int[] rows : Gradients.ranges(n, options.batchSize())) {
+        // Φ and its float64 copy take 12 bytes per row and parameter: batches no larger than a sixteenth of the heap.
+        long rowsFit = Runtime.getRuntime().maxMemory() / 16 / (12L * p);
+        int batch = (int) Math.max(1, Math.min(options.batchSize(), rowsFit));
+        for (int[] rows : Gradients.ranges(n, batch)) {
           Batch b = task.train().batch(rows);
           CapturedPass.run(task.model(), layout, params, b.x(), pass -> {
             List<Tensor> dirs = OutputDirections.of(task.loss(), expected, pass.output(), b.y(), rows);

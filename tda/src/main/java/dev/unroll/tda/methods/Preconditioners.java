@@ -53,7 +53,8 @@ public final class Preconditioners {
   }
 
   /**
-   * P = (G + λI)⁻¹ by conjugate gradient, one solve per row, to relative residual {@code tol}.
+   * P = (G + λI)⁻¹ by conjugate gradient, the rows solved in lockstep (one operator sweep per
+   * iteration for all of them), each to relative residual {@code tol}.
    * {@code damping} must be a fixed value or the learning-time rule (an operator has no cheap mean
    * eigenvalue). Records the largest iteration count and residual.
    */
@@ -73,7 +74,7 @@ public final class Preconditioners {
 
   /**
    * P ≈ (G + λI)⁻¹ by LiSSA with scale s (must exceed half the largest eigenvalue of G + λI),
-   * iterated until successive iterates differ by ≤ tol relative.
+   * iterated until successive iterates differ by ≤ tol relative; the rows in lockstep, as for CG.
    */
   public static Preconditioner lissa(LinearOperator g, String operatorName, Damping damping, double scale, double tol, int maxIter) {
     IterativeSolvers.checkLissa("LiSSA", scale, tol, maxIter);

@@ -13,8 +13,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * The Hessian of a mean training loss applied to many vectors in one sweep over the training set,
- * on a multilayer perceptron:
+ * The Hessian (or the Gauss-Newton matrix) of a mean training loss applied to many vectors in one
+ * sweep over the training set, on a multilayer perceptron:
  * <pre>  H·vₖ = (1/n)·Σⱼ ∇²_θ ℓ(f(xⱼ; θ), yⱼ)·vₖ   for every k,</pre>
  * over the first n training examples, batch by batch. Each batch's primal pass (activations, their
  * derivatives, the backward pass) is computed once and shared by all vectors, whose tangents then
@@ -26,23 +26,34 @@ import java.util.List;
 public final class MlpHessianProducts {
   private final MlpStepHvp.Layers layers;
   private final Loss loss;
+  private final boolean gaussNewton;
 
-  private MlpHessianProducts(MlpStepHvp.Layers layers, Loss loss) {
+  private MlpHessianProducts(MlpStepHvp.Layers layers, Loss loss, boolean gaussNewton) {
     this.layers = layers;
     this.loss = loss;
+    this.gaussNewton = gaussNewton;
   }
 
   /**
-   * The products for {@code model} with {@code loss} when {@link MlpStepHvp} differentiates them (an
-   * MLP of Linear layers and ReLU/tanh/GELU with squared error or cross-entropy), else null.
+   * The Hessian's products for {@code model} with {@code loss} when {@link MlpStepHvp} differentiates
+   * them (an MLP of Linear layers and ReLU/tanh/GELU with squared error or cross-entropy), else null.
    */
   public static MlpHessianProducts of(Module model, Loss loss) {
     MlpStepHvp.Layers l = MlpStepHvp.layers(model, loss);
-    return l == null ? null : new MlpHessianProducts(l, loss);
+    return l == null ? null : new MlpHessianProducts(l, loss, false);
   }
 
   /**
-   * H·vₖ for each vector vₖ (a flat vector in the model's parameter order), at parameter values
+   * The same for the Gauss-Newton matrix (1/n)·Σⱼ Jⱼᵀ ∇²_f ℓⱼ Jⱼ ({@link MlpStepHvp#gaussNewtonWorker}):
+   * the R-operator's tangents without the network's second derivatives.
+   */
+  public static MlpHessianProducts gaussNewton(Module model, Loss loss) {
+    MlpStepHvp.Layers l = MlpStepHvp.layers(model, loss);
+    return l == null ? null : new MlpHessianProducts(l, loss, true);
+  }
+
+  /**
+   * H·vₖ (or G·vₖ) for each vector vₖ (a flat vector in the model's parameter order), at parameter values
    * {@code theta} (CPU tensors in the model's parameter order), the Hessian being that of the mean
    * loss over the first {@code n} examples of {@code train}, taken in batches of {@code batchSize}.
    * The arithmetic is in the parameters' dtype; the results are float64.
@@ -65,7 +76,7 @@ public final class MlpHessianProducts {
       MlpStepHvp step = new MlpStepHvp(layers, theta, b.x(), b.y(), w, loss);
       int chunks = Math.min(q, Parallel.threads());
       Parallel.forChunks(chunks, c -> {
-        MlpStepHvp.Worker worker = step.worker();
+        MlpStepHvp.Worker worker = gaussNewton ? step.gaussNewtonWorker() : step.worker();
         double[] dots = new double[q * rows.length];
         for (int k = Parallel.rangeStart(q, chunks, 1, c), end = Parallel.rangeStart(q, chunks, 1, c + 1); k < end; k++) {
           worker.accumulate(k, directions, target, dots);

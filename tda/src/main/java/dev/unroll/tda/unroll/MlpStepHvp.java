@@ -216,7 +216,16 @@ final class MlpStepHvp {
    * hold their own scratch, so that threads working on different directions each take one.
    */
   Worker worker() {
-    return passOf(Lanes.of(h[0].dtype()));
+    return new DirectionPass<>(Lanes.of(h[0].dtype()), false);
+  }
+
+  /**
+   * A {@link #worker()} for the Gauss-Newton matrix G = (1/B)·Σⱼ wⱼ·Jⱼᵀ ∇²ℓⱼ Jⱼ instead of the Hessian:
+   * the same tangents without the terms of the network's own second derivatives (δ_l·V_l,
+   * δ_lᵀ·ḣ_{l−1} and φ''), four products per layer instead of six.
+   */
+  Worker gaussNewtonWorker() {
+    return new DirectionPass<>(Lanes.of(h[0].dtype()), true);
   }
 
   interface Worker {
@@ -235,10 +244,6 @@ final class MlpStepHvp {
     void accumulate(int q, List<Tensor> directions, List<Tensor> target, double[] dots);
   }
 
-  private <A> DirectionPass<A> passOf(Lanes<A> k) {
-    return new DirectionPass<>(k);
-  }
-
   /** The step's primal arrays in the layout of the per-direction products, and one direction's tangents. */
   private final class DirectionPass<A> implements Worker {
     private final Lanes<A> k;
@@ -253,10 +258,12 @@ final class MlpStepHvp {
     private final A[] hTs, hDotTs, d1Ts;
     private final A back;
     private final double[] d, scale;
+    private final boolean gaussNewton;
 
     @SuppressWarnings("unchecked")
-    DirectionPass(Lanes<A> k) {
+    DirectionPass(Lanes<A> k, boolean gaussNewton) {
       this.k = k;
+      this.gaussNewton = gaussNewton;
       int nl = layers.size();
       hs = (A[]) new Object[nl];
       ds = (A[]) new Object[nl];
@@ -331,13 +338,14 @@ final class MlpStepHvp {
       k.rowMatrixTimes(zDots[nl - 1], nb, dl, lossHessian, scale, ds[nl - 1]);
       for (int l = nl - 1; l >= 0; l--) {
         int out = w[l].dim(0), in = w[l].dim(1);
-        k.gemm(true, false, out, in, l == 0 ? nb : 2 * nb, ds[l], 0, out, hs[l], 0, in, k.storage(target.get(layers.weight()[l])), q * out * in, in, true);
+        // Gauss-Newton: the first B rows only, δ̇_lᵀ·h_{l−1}.
+        k.gemm(true, false, out, in, l == 0 || gaussNewton ? nb : 2 * nb, ds[l], 0, out, hs[l], 0, in, k.storage(target.get(layers.weight()[l])), q * out * in, in, true);
         if (layers.bias()[l] >= 0) k.columnSumsInto(ds[l], nb, out, k.storage(target.get(layers.bias()[l])), q * out);
         if (l == 0) break;
-        // δ̇_{l−1} = (δ̇_l·W_l + δ_l·V_l)∘φ'(z_{l−1}) + ż_{l−1}∘(ε_{l−1}∘φ''(z_{l−1})).
+        // δ̇_{l−1} = (δ̇_l·W_l + δ_l·V_l)∘φ'(z_{l−1}) + ż_{l−1}∘(ε_{l−1}∘φ''(z_{l−1})); Gauss-Newton: (δ̇_l·W_l)∘φ'(z_{l−1}).
         k.gemm(false, false, nb, in, out, ds[l], 0, out, ws[l], 0, in, back, 0, in, false);
-        k.gemm(false, false, nb, in, out, ds[l], nb * out, out, k.storage(directions.get(layers.weight()[l])), q * out * in, in, back, 0, in, true);
-        if (e2s[l - 1] != null) k.mulAdd(back, d1s[l - 1], zDots[l - 1], e2s[l - 1], ds[l - 1], nb * in);
+        if (!gaussNewton) k.gemm(false, false, nb, in, out, ds[l], nb * out, out, k.storage(directions.get(layers.weight()[l])), q * out * in, in, back, 0, in, true);
+        if (!gaussNewton && e2s[l - 1] != null) k.mulAdd(back, d1s[l - 1], zDots[l - 1], e2s[l - 1], ds[l - 1], nb * in);
         else k.mul(back, d1s[l - 1], ds[l - 1], 0, nb * in);
       }
     }

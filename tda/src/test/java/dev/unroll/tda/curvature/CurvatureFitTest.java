@@ -70,15 +70,16 @@ class CurvatureFitTest {
   }
 
   /**
-   * Both operators on many vectors at once ({@link LinearOperator#applyAll}: the Gauss-Newton sweep
-   * of per-example output-cotangent gradients, and on MLPs the Hessian's shared primal passes,
-   * {@code MlpHessianProducts}) equal their one-vector products and the dense matrices, damped too:
-   * squared error (one output direction), cross-entropy (one per class) and a convnet (the Hessian's
-   * per-vector fallback), with batches that do not divide the training set and a subset of it.
+   * Both operators on many vectors at once ({@link LinearOperator#applyAll}: on MLPs the shared primal
+   * passes of {@code MlpHessianProducts}, for the Hessian and the Gauss-Newton matrix; on a convnet
+   * with two classes the Gauss-Newton sweep of per-example output-cotangent gradients; on one with
+   * three, and for its Hessian, one vector at a time) equal their one-vector products and the dense
+   * matrices, damped too: squared error and cross-entropy, with batches that do not divide the
+   * training set and a subset of it.
    */
   @Test
   void curvatureOperatorsApplyThemselvesToManyVectorsInOneSweep() {
-    List<AttributionTask> tasks = List.of(Fixtures.regression(3, 11, 1, 3, 4, 1), Fixtures.classification(5, 7, 1, 3, 3, 4, 3), Fixtures.conv(8, 6, 1));
+    List<AttributionTask> tasks = List.of(Fixtures.regression(3, 11, 1, 3, 4, 1), Fixtures.classification(5, 7, 1, 3, 3, 4, 3), Fixtures.conv(8, 6, 1), Fixtures.conv(8, 7, 1, 2));
     for (AttributionTask t : tasks) {
       List<Tensor> p = Fixtures.values(t.model());
       for (boolean hessian : new boolean[] {false, true}) {
