@@ -73,6 +73,8 @@ final class ScoreAll {
         // answer under these options: report it and go on with the others.
         failed.put(m, e.getMessage());
         System.out.printf("  %-12s failed: %s%n", m, e.getMessage());
+        // No scores of an earlier run may pass for this one's.
+        Files.deleteIfExists(out.resolve(m + ".npy"));
         continue;
       }
       double sec = (System.nanoTime() - t0) / 1e9;

@@ -210,7 +210,8 @@ class ScoreTest {
   @Test
   void aMethodThatFailsNumericallyLeavesTheOthersScoredAndIsReported() throws Exception {
     // A LiSSA scale far below the curvature's largest eigenvalue makes its recursion blow up.
-    Path out = dir.resolve("all-failing");
+    Path out = Files.createDirectories(dir.resolve("all-failing"));
+    Files.writeString(out.resolve("if-lissa.npy"), "an earlier run's scores");
     assertEquals(1, score("--run", runDir.toString(), "--method", "all", "--trak-dim", "16", "--lissa-scale", "1e-12", "--lissa-depth", "100000", "--out", out.toString()));
     JsonObject summary = json(out.resolve("summary.json"));
     String why = summary.getAsJsonObject("failed").get("if-lissa").getAsString();
