@@ -57,9 +57,12 @@ public final class Main {
       System.err.println("unroll " + args[0] + ": " + ex.getMessage());
       status = 2;
     } catch (ArithmeticException | dev.unroll.optim.train.DivergenceException | dev.unroll.autodiff.io.CorruptFileException
-        | dev.unroll.tda.curvature.FactorStore.MismatchException ex) {
-      // Numerical failures, damaged files and stale factors: their messages name the cause and the remedy.
+        | dev.unroll.tda.curvature.FactorStore.MismatchException | java.io.UncheckedIOException ex) {
+      // Numerical failures, damaged or unwritable files and stale factors: their messages name the cause and the remedy.
       System.err.println("unroll " + args[0] + ": " + ex.getMessage());
+      status = 1;
+    } catch (java.io.IOException ex) {
+      System.err.println("unroll " + args[0] + ": " + dev.unroll.autodiff.io.AtomicFiles.reason(ex));
       status = 1;
     }
     System.exit(status);

@@ -73,7 +73,7 @@ public final class AtomicFiles {
       tmp = null;
       syncDirectory(dir);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot write " + target + ": " + reason(e), e);
     } finally {
       if (tmp != null) {
         try {
@@ -113,5 +113,14 @@ public final class AtomicFiles {
 
     @Override
     public void close() {}
+  }
+
+  /** What went wrong, in words: the file systems' exceptions carry only the file as their message. */
+  public static String reason(IOException e) {
+    if (e instanceof java.nio.file.AccessDeniedException a) return "permission denied (" + a.getFile() + ")";
+    if (e instanceof java.nio.file.NoSuchFileException n) return "no such file or directory (" + n.getFile() + ")";
+    if (e instanceof java.nio.file.FileAlreadyExistsException f) return "a file is in the way (" + f.getFile() + ")";
+    if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) return f.getReason() + " (" + f.getFile() + ")";
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
   }
 }

@@ -42,4 +42,15 @@ class AtomicFilesTest {
       assertEquals(List.of(f), s.toList());
     }
   }
+
+  @Test
+  void aWriteBlockedByAFileWhereItsFolderShouldBeSaysSo() throws Exception {
+    Path blocker = dir.resolve("not-a-folder");
+    AtomicFiles.writeString(blocker, "x");
+    UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> AtomicFiles.writeString(blocker.resolve("c.txt"), "y"));
+    assertEquals(true, e.getMessage().startsWith("cannot write " + blocker.resolve("c.txt") + ": a file is in the way (" + blocker + ")"), e.getMessage());
+    assertEquals("no such file or directory (/gone)", AtomicFiles.reason(new java.nio.file.NoSuchFileException("/gone")));
+    assertEquals("permission denied (/locked)", AtomicFiles.reason(new java.nio.file.AccessDeniedException("/locked")));
+    assertEquals("disk on fire", AtomicFiles.reason(new IOException("disk on fire")));
+  }
 }
