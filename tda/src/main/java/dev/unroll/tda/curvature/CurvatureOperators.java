@@ -35,14 +35,15 @@ public final class CurvatureOperators {
         return ParameterVector.concat(Derivatives.hvp(f, leaves, v));
       }
 
+      private final MlpHessianProducts mlp = onCpu(params) ? MlpHessianProducts.of(task.model(), task.loss()) : null;
+
       /**
        * On an MLP ({@link MlpHessianProducts}), all vectors in one sweep whose batches' primal
        * passes they share; elsewhere one autodiff product per vector.
        */
       @Override
       public double[][] applyAll(double[][] vs) {
-        MlpHessianProducts mlp = vs.length < 2 ? null : MlpHessianProducts.of(task.model(), task.loss());
-        if (mlp == null || !onCpu(params)) return super.applyAll(vs);
+        if (mlp == null || vs.length < 2) return super.applyAll(vs);
         return inParameterOrder(task, vs, w -> mlp.apply(params, task.train(), options.examples(task.numTrain()), options.batchSize(), w));
       }
     };
@@ -89,6 +90,10 @@ public final class CurvatureOperators {
         return ParameterVector.concat(Autograd.grad(List.of(again), List.of(h), leaves, false, false, true));
       }
 
+      private final MlpHessianProducts mlp = onCpu(params) ? MlpHessianProducts.gaussNewton(task.model(), task.loss()) : null;
+      /** Output directions per example (the number of w_c), probed on the first call that needs it. */
+      private int directions = -1;
+
       /**
        * All vectors in one sweep. On an MLP, the batches' primal passes shared and the tangents per
        * vector ({@link MlpHessianProducts#gaussNewton}). Elsewhere, with at most two output
@@ -102,46 +107,54 @@ public final class CurvatureOperators {
       @Override
       public double[][] applyAll(double[][] vs) {
         if (vs.length < 2) return super.applyAll(vs);
-        MlpHessianProducts mlp = MlpHessianProducts.gaussNewton(task.model(), task.loss());
-        if (mlp != null && onCpu(params)) return inParameterOrder(task, vs, w -> mlp.apply(params, task.train(), options.examples(task.numTrain()), options.batchSize(), w));
-        GradientLayout layout = task.layout();
-        Batch first = task.train().batch(new int[] {0});
-        int directions = CapturedPass.run(task.model(), layout, params, first.x(), pass -> OutputDirections.of(task.loss(), expected, pass.output(), first.y(), new int[] {0}).size());
-        if (directions > 2) return super.applyAll(vs);
-        int q = vs.length, p = layout.size(), n = options.examples(task.numTrain());
-        double[] flat = new double[q * p];
-        for (int k = 0; k < q; k++) {
-          if (vs[k].length != p) throw new IllegalArgumentException("Gauss-Newton product: vector of " + vs[k].length + " entries for " + p + " parameters");
-          System.arraycopy(vs[k], 0, flat, k * p, p);
+        if (mlp != null) return inParameterOrder(task, vs, w -> mlp.apply(params, task.train(), options.examples(task.numTrain()), options.batchSize(), w));
+        if (directions < 0) {
+          Batch first = task.train().batch(new int[] {0});
+          directions = CapturedPass.run(task.model(), task.layout(), params, first.x(), pass -> OutputDirections.of(task.loss(), expected, pass.output(), first.y(), new int[] {0}).size());
         }
-        Tensor v = Tensor.of(flat, q, p);
-        double[] acc = new double[q * p];
-        // Φ and its float64 copy take 12 bytes per row and parameter: batches no larger than a sixteenth of the heap.
-        long rowsFit = Runtime.getRuntime().maxMemory() / 16 / (12L * p);
-        int batch = (int) Math.max(1, Math.min(options.batchSize(), rowsFit));
-        for (int[] rows : Gradients.ranges(n, batch)) {
-          Batch b = task.train().batch(rows);
-          CapturedPass.run(task.model(), layout, params, b.x(), pass -> {
-            List<Tensor> dirs = OutputDirections.of(task.loss(), expected, pass.output(), b.y(), rows);
-            for (int c = 0; c < dirs.size(); c++) {
-              Tensor phi = pass.flatGradients(pass.vjp(dirs.get(c), c + 1 < dirs.size()));
-              // The vectors stay on the CPU, where the solver keeps them.
-              if (!phi.backend().isCpu()) phi = phi.to(Backends.cpu());
-              phi = phi.to(DType.F64);
-              double[] part;
-              try (var off = GradMode.off()) {
-                part = v.matmul(phi.t()).matmul(phi).toDoubleArray();
-              }
-              for (int i = 0; i < acc.length; i++) acc[i] += part[i];
-            }
-            return null;
-          });
-        }
-        double[][] out = new double[q][p];
-        for (int k = 0; k < q; k++) for (int i = 0; i < p; i++) out[k][i] = acc[k * p + i] / n;
-        return out;
+        return directions > 2 ? super.applyAll(vs) : outerProducts(task, params, expected, options.examples(task.numTrain()), options.batchSize(), vs);
       }
     };
+  }
+
+  /**
+   * Σ over the first n examples, in batches, of (V·Φᵀ)·Φ / n for V the vectors as rows and Φ [B, P]
+   * each batch's gradients for each output cotangent of {@code fit}'s Fisher ({@link OutputDirections}).
+   */
+  private static double[][] outerProducts(AttributionTask task, List<Tensor> params, FitOptions fit, int n, int batchSize, double[][] vs) {
+    GradientLayout layout = task.layout();
+    int q = vs.length, p = layout.size();
+    double[] flat = new double[q * p];
+    for (int k = 0; k < q; k++) {
+      if (vs[k].length != p) throw new IllegalArgumentException("Gauss-Newton product: vector of " + vs[k].length + " entries for " + p + " parameters");
+      System.arraycopy(vs[k], 0, flat, k * p, p);
+    }
+    Tensor v = Tensor.of(flat, q, p);
+    double[] acc = new double[q * p];
+    // Φ and its float64 copy take 12 bytes per row and parameter: batches no larger than a sixteenth of the heap.
+    long rowsFit = Runtime.getRuntime().maxMemory() / 16 / (12L * p);
+    int batch = (int) Math.max(1, Math.min(batchSize, rowsFit));
+    for (int[] rows : Gradients.ranges(n, batch)) {
+      Batch b = task.train().batch(rows);
+      CapturedPass.run(task.model(), layout, params, b.x(), pass -> {
+        List<Tensor> dirs = OutputDirections.of(task.loss(), fit, pass.output(), b.y(), rows);
+        for (int c = 0; c < dirs.size(); c++) {
+          Tensor phi = pass.flatGradients(pass.vjp(dirs.get(c), c + 1 < dirs.size()));
+          // The vectors stay on the CPU, where the solver keeps them.
+          if (!phi.backend().isCpu()) phi = phi.to(Backends.cpu());
+          phi = phi.to(DType.F64);
+          double[] part;
+          try (var off = GradMode.off()) {
+            part = v.matmul(phi.t()).matmul(phi).toDoubleArray();
+          }
+          for (int i = 0; i < acc.length; i++) acc[i] += part[i];
+        }
+        return null;
+      });
+    }
+    double[][] out = new double[q][p];
+    for (int k = 0; k < q; k++) for (int i = 0; i < p; i++) out[k][i] = acc[k * p + i] / n;
+    return out;
   }
 
   private abstract static class Sweep implements LinearOperator {
